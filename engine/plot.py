@@ -1,0 +1,110 @@
+"""Tension over time, with event markers, bands while conditions last, and count panels.
+
+Functions take a timeline and an Axes and return it; nothing here calls `plt.show()`.
+Output is deterministic: no dates or versions in the file, a fixed SVG hash salt.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # drawing to files only; never needs a screen
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from . import events as ev  # noqa: E402
+from .render import safe  # noqa: E402
+from .timeline import Timeline, tension_series  # noqa: E402
+
+FORMATS = ("png", "svg", "pdf")
+_METADATA = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
+             "pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}}
+CONFLICT, COOPERATION, NEUTRAL = "#b2182b", "#2166ac", "#777777"
+
+
+def _naive(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=None)  # matplotlib's date axis; all moments are UTC already
+
+
+def bands(timeline: Timeline) -> list[tuple[str, str, dt.datetime, dt.datetime]]:
+    """(kind, label, start, end) for every exercise and detention, as long as it lasted."""
+    end = timeline.entries[-1].event.at if timeline.entries else None
+    started: dict[str, tuple[str, str, dt.datetime]] = {}
+    out = []
+    for entry in timeline.entries:
+        e = entry.event
+        if isinstance(e, (ev.Exercise, ev.Detention)):
+            started[e.id] = (e.TYPE, e.title, e.at)
+        closes = getattr(e, "exercise", None) if isinstance(e, ev.ExerciseEnded) else \
+            getattr(e, "detention", None) if isinstance(e, ev.Release) else None
+        if closes in started:
+            kind, label, start = started.pop(closes)
+            out.append((kind, label, start, e.at))
+    out.extend((kind, label, start, end) for kind, label, start in started.values())
+    return sorted(out, key=lambda b: (b[2], b[1]))
+
+
+def plot_tension(timeline: Timeline, ax: Axes, labels: int = 14, cursor: dt.datetime | None = None) -> Axes:
+    """Tension curve, a marker per event (red conflict, blue cooperation) and labels on the largest."""
+    series = tension_series(timeline)
+    ax.plot([_naive(t) for t, _ in series], [v for _, v in series], color="black", linewidth=1.4, label="tension")
+    for kind, label, start, end in bands(timeline):
+        ax.axvspan(_naive(start), _naive(end), color="#e08214" if kind == "exercise" else "#8073ac", alpha=0.12, lw=0)
+    for entry in timeline.entries:
+        e = entry.event
+        color = CONFLICT if e.goldstein < 0 else COOPERATION if e.goldstein > 0 else NEUTRAL
+        ax.plot([_naive(e.at)], [entry.state.tension], marker="v" if e.DERIVED else "o", color=color, markersize=4,
+                linestyle="none", markerfacecolor="white" if e.outside_seeds or e.DERIVED else color)
+    biggest = sorted(timeline.entries, key=lambda x: (-abs(x.event.goldstein), x.event.seq))[:labels]
+    for rank, entry in enumerate(sorted(biggest, key=lambda x: x.event.seq)):
+        e = entry.event
+        ax.annotate(safe(e.title, 38), (_naive(e.at), entry.state.tension), xytext=(4, 10 + 11 * (rank % 4)),
+                    textcoords="offset points", fontsize=6.5, rotation=0, color="#333333",
+                    arrowprops={"arrowstyle": "-", "color": "#bbbbbb", "linewidth": 0.5})
+    if cursor is not None:
+        ax.axvline(_naive(cursor), color="#1b7837", linewidth=1.2, linestyle="--", label="cursor")
+    ax.set_ylabel("tension")
+    ax.grid(True, axis="y", color="#eeeeee")
+    ax.set_title(safe(timeline.log.scenario.title, 90) + (" (altered timeline)" if timeline.log.skipped else ""))
+    return ax
+
+
+def plot_steps(timeline: Timeline, ax: Axes, attribute: str, label: str) -> Axes:
+    """A step line of a count taken from each state (open demands, sanctions in force)."""
+    xs = [_naive(e.event.at) for e in timeline.entries]
+    ys = [len(getattr(e.state, attribute)) for e in timeline.entries]
+    ax.step(xs, ys, where="post", color="#4d4d4d", linewidth=1.1)
+    ax.set_ylabel(label, fontsize=8)
+    ax.set_ylim(bottom=0, top=max(ys + [1]) + 1)
+    ax.grid(True, axis="y", color="#eeeeee")
+    return ax
+
+
+def figure(timeline: Timeline, cursor: dt.datetime | None = None) -> Figure:
+    """The full picture: tension on top, open demands and sanctions below, sharing time."""
+    fig, (top, mid, low) = plt.subplots(3, 1, figsize=(13, 8), sharex=True,
+                                        gridspec_kw={"height_ratios": [4, 1, 1]}, layout="constrained")
+    plot_tension(timeline, top, cursor=cursor)
+    plot_steps(timeline, mid, "open_demands", "open demands")
+    plot_steps(timeline, low, "sanctions", "sanctions\nin force")
+    low.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
+    low.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
+    low.tick_params(axis="x", labelsize=7)
+    return fig
+
+
+def save(timeline: Timeline, path: Path | str, fmt: str | None = None, cursor: dt.datetime | None = None) -> None:
+    """Draw and write the figure; the format comes from `fmt` or the file's extension."""
+    fmt = (fmt or Path(path).suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"plot format must be one of {', '.join(FORMATS)}, got '{fmt}'")
+    with matplotlib.rc_context({"svg.hashsalt": "crisis", "svg.fonttype": "path", "pdf.compression": 6}):
+        fig = figure(timeline, cursor=cursor)
+        try:
+            fig.savefig(path, format=fmt, dpi=110, metadata=_METADATA[fmt])
+        finally:
+            plt.close(fig)

@@ -1,0 +1,460 @@
+"""Reading a scenario file: every problem at once, each as `file:line: message`.
+
+The reader walks the YAML (with line numbers) once, collecting problems instead of
+stopping at the first, and only builds a `Scenario` when there are none.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+from . import cameo
+from .dates import parse_day, parse_moment
+from .errors import DateError, Problem, ScenarioError
+from .events import COMMON_YAML_KEYS, DOCUMENTED, Demand, DemandResolved, Detention, Event, Release, Source, Window
+from .events import default_cameo, own_fields, yaml_key
+from .quotes import SeedLibrary
+from .scenario import Actor, Document, Model, Scenario
+from .yamlsafe import Mapping, Sequence, load_yaml
+
+ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+CODE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+ACTOR_KINDS = ("state", "organisation", "group", "person")
+TOP_KEYS = ("scenario", "documents", "model", "actors", "events")
+MAX_TITLE = 80
+
+
+class _Reader:
+    """One pass over one file; `problems` collects everything wrong."""
+
+    def __init__(self, path: Path, shown: str) -> None:
+        self.path = path
+        self.file = shown
+        self.problems: list[Problem] = []
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(file=self.file, line=line, message=message))
+
+    # -- small typed getters: each reports at the value's own line and returns None on error
+
+    def mapping(self, value: Any, line: int, what: str) -> Mapping | None:
+        if isinstance(value, Mapping):
+            return value
+        self.problem(line, f"{what} must be a mapping of keys to values")
+        return None
+
+    def sequence(self, value: Any, line: int, what: str) -> Sequence | None:
+        if isinstance(value, Sequence):
+            return value
+        self.problem(line, f"{what} must be a list")
+        return None
+
+    def keys(self, node: Mapping, allowed: tuple[str, ...], what: str) -> None:
+        for key in node:
+            if key not in allowed:
+                self.problem(node.key_lines[key], f"unknown field '{key}' in {what} (allowed: {', '.join(allowed)})")
+
+    def text(self, node: Mapping, key: str, what: str, required: bool = True) -> str | None:
+        if key not in node or node[key] is None:
+            if required:
+                self.problem(node.line, f"{what}: missing field '{key}'")
+            return None
+        value = node[key]
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.problem(node.line_of(key), f"{what}: '{key}' must be text, got {type(value).__name__}")
+            return None
+        return str(value)
+
+    def number(self, node: Mapping, key: str, what: str, low: float | None = None, high: float | None = None,
+               integer: bool = False) -> float | int | None:
+        value = node.get(key)
+        kind = int if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind):
+            self.problem(node.line_of(key), f"{what}: '{key}' must be {'a whole number' if integer else 'a number'}, got {value!r}")
+            return None
+        if (low is not None and value < low) or (high is not None and value > high):
+            self.problem(node.line_of(key), f"{what}: '{key}' must be between {low} and {high}, got {value}")
+            return None
+        return value
+
+    def moment(self, node: Mapping, key: str, what: str, day: bool = False):
+        try:
+            return (parse_day if day else parse_moment)(node.get(key))
+        except DateError as exc:
+            self.problem(node.line_of(key), f"{what}: '{key}': {exc}")
+            return None
+
+
+def _read_text(path: Path, shown: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem(file=shown, line=0, message="no such file")]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Problem(file=shown, line=0, message="is a directory, not a scenario file")]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Problem(file=shown, line=0, message=f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(file=shown, line=0, message=f"cannot read: {exc.strerror}")]) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and check a scenario file; raise ScenarioError listing every problem."""
+    shown = str(path)
+    path = Path(path)
+    data, problems = load_yaml(_read_text(path, shown), shown)
+    reader = _Reader(path, shown)
+    reader.problems.extend(problems)
+    if data is None and not problems:
+        reader.problem(1, "the file is empty: expected 'scenario', 'actors' and 'events' sections")
+    scenario = None
+    if data is not None and reader.mapping(data, 1, "the file"):
+        scenario = _read(reader, data)
+    if reader.problems or scenario is None:
+        raise ScenarioError(reader.problems)
+    return scenario
+
+
+def _read(r: _Reader, top: Mapping) -> Scenario | None:
+    r.keys(top, TOP_KEYS, "the file")
+    head = r.mapping(top.get("scenario", Mapping()), top.line_of("scenario"), "'scenario'") or Mapping()
+    r.keys(head, ("id", "title", "seeds"), "'scenario'")
+    scenario_id = r.text(head, "id", "scenario", required=False) or r.path.stem
+    if not ID.match(scenario_id):
+        r.problem(head.line_of("id"), f"scenario id '{scenario_id}' must be lowercase letters, digits and '-'")
+    title = r.text(head, "title", "scenario", required=False) or scenario_id
+    seeds = r.path.parent / (r.text(head, "seeds", "scenario", required=False) or "../seeds")
+    library = SeedLibrary(seeds)
+    documents = _documents(r, top, library)
+    model = _model(r, top)
+    actors = _actors(r, top)
+    if "events" not in top:
+        r.problem(top.line, "missing section 'events'")
+        return None
+    events = _events(r, top, {a.code for a in actors}, library)
+    if r.problems:
+        return None
+    return Scenario(id=scenario_id, title=title, path=r.path, seeds=seeds, model=model, actors=tuple(actors),
+                    documents=tuple(documents), events=tuple(events))
+
+
+def _items(r: _Reader, top: Mapping, key: str, what: str):
+    """(mapping, line) for each item of a top-level list section."""
+    if key not in top or top[key] is None:
+        return
+    seq = r.sequence(top[key], top.line_of(key), f"'{key}'")
+    for index, item in enumerate(seq or ()):
+        node = r.mapping(item, seq.line_of(index), f"{what} #{index + 1}")
+        if node is not None:
+            yield node
+
+
+def _documents(r: _Reader, top: Mapping, library: SeedLibrary) -> list[Document]:
+    documents = []
+    for node in _items(r, top, "documents", "document"):
+        r.keys(node, ("doc", "dated", "quote", "note"), "a document")
+        doc = r.text(node, "doc", "document")
+        if doc is None or not _check_doc(r, library, doc, node.line_of("doc")):
+            continue
+        dated = r.moment(node, "dated", f"document {doc}", day=True) if "dated" in node else None
+        quote = r.text(node, "quote", f"document {doc}", required=False)
+        if quote is not None:
+            _check_quote(r, library, doc, quote, node.line_of("quote"))
+        documents.append(Document(doc=doc, dated=dated, quote=quote, note=r.text(node, "note", "document", False)))
+    return documents
+
+
+def _model(r: _Reader, top: Mapping) -> Model:
+    node = r.mapping(top.get("model", Mapping()), top.line_of("model"), "'model'") or Mapping()
+    r.keys(node, ("half_life_days", "impulse_per_goldstein", "conditions"), "'model'")
+    values: dict[str, float] = {}
+    if "half_life_days" in node:
+        half = r.number(node, "half_life_days", "model", low=0.01, high=10_000)
+        if half is not None:
+            values["half_life_days"] = float(half)
+    if "impulse_per_goldstein" in node:
+        scale = r.number(node, "impulse_per_goldstein", "model", low=0, high=1000)
+        if scale is not None:
+            values["impulse_per_goldstein"] = float(scale)
+    conditions = r.mapping(node.get("conditions", Mapping()), node.line_of("conditions"), "'model.conditions'") or Mapping()
+    r.keys(conditions, Model.CONDITIONS, "'model.conditions'")
+    for key in Model.CONDITIONS:
+        if key in conditions:
+            weight = r.number(conditions, key, "model.conditions", low=-1000, high=1000)
+            if weight is not None:
+                values[key] = float(weight)
+    return Model(**values)
+
+
+def _actors(r: _Reader, top: Mapping) -> list[Actor]:
+    actors: dict[str, Actor] = {}
+    lines: dict[str, int] = {}
+    for node in _items(r, top, "actors", "actor"):
+        r.keys(node, ("code", "name", "kind", "of"), "an actor")
+        code = r.text(node, "code", "actor")
+        name = r.text(node, "name", f"actor {code}")
+        kind = r.text(node, "kind", f"actor {code}")
+        if code is None or name is None or kind is None:
+            continue
+        if not CODE.match(code):
+            r.problem(node.line_of("code"), f"actor code '{code}' must be uppercase letters, digits and '_'")
+        if kind not in ACTOR_KINDS:
+            r.problem(node.line_of("kind"), f"actor {code}: kind '{kind}' is not one of {', '.join(ACTOR_KINDS)}")
+        if code in actors:
+            r.problem(node.line_of("code"), f"duplicate actor '{code}' (first at line {lines[code]})")
+            continue
+        lines[code] = node.line_of("code")
+        actors[code] = Actor(code=code, name=name, kind=kind, of=r.text(node, "of", "actor", required=False))
+        if actors[code].of is not None:
+            lines[f"of:{code}"] = node.line_of("of")
+    for actor in actors.values():
+        if actor.of is not None and actor.of not in actors:
+            r.problem(lines[f"of:{actor.code}"], f"actor {actor.code}: 'of' names unknown actor '{actor.of}'")
+    return list(actors.values())
+
+
+def _check_doc(r: _Reader, library: SeedLibrary, doc: str, line: int) -> bool:
+    message = library.check_name(doc)
+    if message:
+        r.problem(line, message)
+    return message is None
+
+
+def _check_quote(r: _Reader, library: SeedLibrary, doc: str, quote: str, line: int) -> None:
+    if not library.contains(doc, quote):
+        r.problem(line, f"quote not found in {doc}: \"{_clip(quote)}\"")
+
+
+def _clip(text: str, width: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _sources(r: _Reader, node: Mapping, what: str, library: SeedLibrary) -> tuple[Source, ...]:
+    if "sources" not in node:
+        r.problem(node.line, f"{what}: missing field 'sources' (every event cites its evidence)")
+        return ()
+    seq = r.sequence(node["sources"], node.line_of("sources"), f"{what}: 'sources'")
+    if seq is not None and not seq:
+        r.problem(seq.line, f"{what}: 'sources' is empty (every event cites its evidence)")
+    sources = []
+    for index, item in enumerate(seq or ()):
+        src = r.mapping(item, seq.line_of(index), f"{what}: source #{index + 1}")
+        if src is None:
+            continue
+        r.keys(src, ("doc", "ref", "quote"), f"{what}: a source")
+        doc = r.text(src, "doc", what, required=False)
+        ref = r.text(src, "ref", what, required=False)
+        quote = r.text(src, "quote", what, required=False)
+        if (doc is None) == (ref is None):
+            r.problem(src.line, f"{what}: a source needs exactly one of 'doc' (a seed file) or 'ref' (a publication)")
+            continue
+        if doc is not None:
+            if quote is None:
+                r.problem(src.line, f"{what}: a 'doc' source needs a verbatim 'quote'")
+            elif _check_doc(r, library, doc, src.line_of("doc")):
+                _check_quote(r, library, doc, quote, src.line_of("quote"))
+        sources.append(Source(doc=doc, ref=ref, quote=quote))
+    return tuple(sources)
+
+
+def _window(r: _Reader, node: Mapping, what: str, library: SeedLibrary) -> Window | None:
+    w = r.mapping(node["window"], node.line_of("window"), f"{what}: 'window'")
+    if w is None:
+        return None
+    r.keys(w, ("earliest", "latest", "doc", "quote"), f"{what}: 'window'")
+    earliest = r.moment(w, "earliest", f"{what}: window", day=True)
+    latest = r.moment(w, "latest", f"{what}: window", day=True)
+    doc, quote = r.text(w, "doc", what, False), r.text(w, "quote", what, False)
+    if doc is not None and quote is not None and _check_doc(r, library, doc, w.line_of("doc")):
+        _check_quote(r, library, doc, quote, w.line_of("quote"))
+    if earliest is None or latest is None:
+        return None
+    if earliest > latest:
+        r.problem(w.line, f"{what}: window ends ({latest}) before it starts ({earliest})")
+    return Window(earliest=earliest, latest=latest, doc=doc, quote=quote)
+
+
+def _field_value(r: _Reader, node: Mapping, field, what: str, actors: set[str]) -> Any:
+    """Read one typed field according to its `kind` metadata; None after reporting a problem."""
+    key, kind = yaml_key(field), field.metadata["kind"]
+    line = node.line_of(key)
+    value = node[key]
+
+    def actor(code: Any, at_line: int) -> str | None:
+        if not isinstance(code, str):
+            r.problem(at_line, f"{what}: '{key}' must be an actor code, got {code!r}")
+            return None
+        if code not in actors:
+            r.problem(at_line, f"{what}: '{key}' names unknown actor '{code}' (declare it under 'actors')")
+            return None
+        return code
+
+    def listed(check: Callable[[Any, int], Any]) -> tuple | None:
+        seq = r.sequence(value, line, f"{what}: '{key}'")
+        if seq is None:
+            return None
+        if not seq:
+            r.problem(line, f"{what}: '{key}' is empty")
+        items = tuple(check(item, seq.line_of(i)) for i, item in enumerate(seq))
+        return None if any(item is None for item in items) else items
+
+    def text(item: Any, at_line: int) -> str | None:
+        if isinstance(item, (str, int, float)) and not isinstance(item, bool):
+            return str(item)
+        r.problem(at_line, f"{what}: '{key}' must be text, got {item!r}")
+        return None
+
+    if kind == "actor":
+        return actor(value, line)
+    if kind == "actors":
+        return listed(actor)
+    if kind == "texts":
+        return listed(text)
+    if kind in ("text", "event"):
+        return r.text(node, key, what)
+    if kind == "int":
+        return r.number(node, key, what, low=0, high=10**9, integer=True)
+    if kind == "number":
+        return r.number(node, key, what, low=0.001, high=36_500)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            r.problem(line, f"{what}: '{key}' must be true or false, got {value!r}")
+            return None
+        return value
+    if kind == "date":
+        return r.moment(node, key, what)
+    if kind == "choice":
+        choices = field.metadata["choices"]
+        if value not in choices:
+            r.problem(line, f"{what}: '{key}' must be one of {', '.join(choices)}, got {value!r}")
+            return None
+        return value
+    raise AssertionError(f"unknown field kind {kind}")  # a programming error, not bad input
+
+
+def _event(r: _Reader, node: Mapping, index: int, actors: set[str], library: SeedLibrary) -> Event | None:
+    before = len(r.problems)
+    event_id = r.text(node, "id", f"event #{index + 1}")
+    what = f"event '{event_id}'" if event_id else f"event #{index + 1}"
+    if event_id is not None and not ID.match(event_id):
+        r.problem(node.line_of("id"), f"{what}: id must be lowercase letters, digits and '-'")
+    type_name = r.text(node, "type", what)
+    if type_name is None:
+        return None
+    cls = DOCUMENTED.get(type_name)
+    if cls is None:
+        r.problem(node.line_of("type"), f"{what}: unknown type '{type_name}' (known: {', '.join(sorted(DOCUMENTED))})")
+        return None
+    fields = own_fields(cls)
+    r.keys(node, COMMON_YAML_KEYS + tuple(yaml_key(f) for f in fields if yaml_key(f) not in COMMON_YAML_KEYS),
+           f"{what} of type {type_name}")
+    values: dict[str, Any] = {"id": event_id, "at": r.moment(node, "at", what), "title": r.text(node, "title", what)}
+    if values["title"] is not None and len(values["title"]) > MAX_TITLE:
+        r.problem(node.line_of("title"), f"{what}: title is longer than {MAX_TITLE} characters")
+    values["summary"] = r.text(node, "summary", what, required=False)
+    values["sources"] = _sources(r, node, what, library)
+    if "window" in node:
+        values["window"] = _window(r, node, what, library)
+        window, at = values["window"], values["at"]
+        if window and at and not window.earliest <= at.date() <= window.latest:
+            r.problem(node.line_of("at"), f"{what}: 'at' {at.date()} lies outside its window {window.earliest}…{window.latest}")
+    if "because" in node:
+        seq = r.sequence(node["because"], node.line_of("because"), f"{what}: 'because'")
+        values["because"] = tuple(str(x) for x in seq or ())
+    for field in fields:
+        key = yaml_key(field)
+        if key in node and node[key] is not None:
+            values[field.name] = _field_value(r, node, field, what, actors)
+        elif field.metadata["required"]:
+            r.problem(node.line, f"{what}: missing field '{key}' (type {type_name} needs it)")
+    values["cameo"], values["goldstein"] = _scores(r, node, what, cls, values)
+    if len(r.problems) > before:
+        return None
+    return cls(**{k: v for k, v in values.items() if v is not None or k in ("summary", "window")})
+
+
+def _scores(r: _Reader, node: Mapping, what: str, cls: type[Event], values: dict) -> tuple[str | None, float | None]:
+    code = default_cameo(cls, values)
+    if "cameo" in node:
+        raw = node["cameo"]
+        if not isinstance(raw, str) or not raw.isdigit():
+            r.problem(node.line_of("cameo"), f"{what}: 'cameo' must be a quoted code such as \"0831\" (quotes keep leading zeros), got {raw!r}")
+            return None, None
+        code = raw
+    if "goldstein" in node:
+        score = r.number(node, "goldstein", what, low=-10, high=10)
+        return code, None if score is None else float(score)
+    score = cameo.goldstein(code)
+    if score is None:
+        r.problem(node.line_of("cameo"), f"{what}: CAMEO code {code} has no built-in Goldstein score; give 'goldstein' too")
+    return code, score
+
+
+def _events(r: _Reader, top: Mapping, actors: set[str], library: SeedLibrary) -> list[Event]:
+    events: list[Event] = []
+    lines: dict[str, int] = {}
+    for index, node in enumerate(_items(r, top, "events", "event")):
+        event_id = node.get("id")
+        if isinstance(event_id, str):
+            if event_id in lines:
+                r.problem(node.line_of("id"), f"duplicate id '{event_id}' (first at line {lines[event_id]})")
+                continue
+            lines[event_id] = node.line_of("id")
+        event = _event(r, node, index, actors, library)
+        if event is not None:
+            events.append(event)
+    if not lines and "events" in top:
+        r.problem(top.line_of("events"), "'events' is empty: a scenario needs at least one event")
+    ordered = sorted(events, key=lambda e: e.at)  # stable: file order breaks ties
+    _check_links(r, ordered, lines)
+    return ordered
+
+
+def _check_links(r: _Reader, events: list[Event], lines: dict[str, int]) -> None:
+    """References between events: they must exist, point backwards, and fit the story."""
+    by_id = {e.id: e for e in events}
+
+    def ref(event: Event, target: str, what: str, kind: type[Event] | None = None) -> Event | None:
+        if target not in lines:
+            r.problem(lines[event.id], f"event '{event.id}': {what} names unknown event '{target}'")
+            return None
+        other = by_id.get(target)
+        if other is None:  # exists but had its own problems, already reported
+            return None
+        if kind is not None and not isinstance(other, kind):
+            r.problem(lines[event.id], f"event '{event.id}': {what} '{target}' is a {other.TYPE}, not a {kind.TYPE}")
+            return None
+        return other
+
+    open_demands: dict[str, str] = {}
+    held: dict[str, str] = {}
+    for event in events:
+        for cause in event.because:
+            other = ref(event, cause, "'because'")
+            if other is not None and other.at > event.at:
+                r.problem(lines[event.id], f"event '{event.id}': 'because' names '{cause}', which happens later ({other.at.date()})")
+        if isinstance(event, Demand):
+            open_demands[event.id] = "open"
+        elif isinstance(event, DemandResolved):
+            if ref(event, event.demand, "'demand'", Demand) is not None:
+                status = open_demands.get(event.demand)
+                if status != "open":
+                    why = "it is not made until later" if status is None else f"it was already {status}"
+                    r.problem(lines[event.id], f"event '{event.id}': resolves demand '{event.demand}', which is not open ({why})")
+                else:
+                    open_demands[event.demand] = event.outcome
+        elif isinstance(event, Detention):
+            held[event.id] = "held"
+        elif isinstance(event, Release):
+            if ref(event, event.detention, "'detention'", Detention) is not None:
+                status = held.get(event.detention)
+                if status != "held":
+                    why = "it happens later" if status is None else "they were already released"
+                    r.problem(lines[event.id], f"event '{event.id}': releases detention '{event.detention}', which is not in force ({why})")
+                else:
+                    held[event.detention] = "released"
+        condition = getattr(event, "condition", None)
+        if condition is not None:
+            ref(event, condition, "'condition'")

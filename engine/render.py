@@ -1,0 +1,159 @@
+"""Text and JSON renderings of a timeline: what `crisis replay` and `crisis state` print."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+from .codec import rounded, state_to_dict
+from .dates import iso, stamp
+from .state import State
+from .timeline import Timeline, explain, quotes
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: object, width: int | None = None) -> str:
+    """Text from a scenario made safe for a terminal: control characters shown, not obeyed."""
+    out = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text)).replace("\n", " ").replace("\t", " ")
+    if width is not None and len(out) > width:
+        out = out[: width - 1] + "…"
+    return out
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _flags(event) -> str:
+    flags = [event.TYPE]
+    if event.DERIVED:
+        flags.append("derived from " + ", ".join(event.cause))
+    elif event.outside_seeds:
+        flags.append("outside seeds")
+    return "[" + "; ".join(flags) + "]"
+
+
+def timeline_text(timeline: Timeline) -> str:
+    """The readable timeline: date, tension, open demands, event and what it changed."""
+    log = timeline.log
+    scenario = log.scenario
+    derived = sum(1 for e in log.events if e.DERIVED)
+    lines = [safe(scenario.title), f"{len(log)} events ({len(log) - derived} documented, {derived} derived)"]
+    if log.skipped:
+        lines.append("ALTERED TIMELINE: left out " + ", ".join(sorted(log.skipped)))
+    if timeline.entries:
+        lines[-1] += f", {iso(timeline.entries[0].event.at)} to {iso(timeline.entries[-1].event.at)}"
+    model = scenario.model
+    lines.append(f"tension = Goldstein impulses halving every {model.half_life_days:g} days"
+                 " + steady pressure of sanctions, exercises, detentions and occupations")
+    lines.append("")
+    lines.append(f"{'date':<16}  {'tension':>7}  {'open':>4}  event")
+    for entry in timeline.entries:
+        e, s = entry.event, entry.state
+        lines.append(f"{iso(e.at):<16}  {s.tension:7.1f}  {len(s.open_demands):4d}  {safe(e.title, 80)}  {_flags(e)}")
+        lines.extend(f"{'':<33}+ {safe(c, 100)}" for c in entry.changes)
+    return "\n".join(lines) + "\n"
+
+
+def state_text(timeline: Timeline, state: State, moment: dt.datetime | None = None, top: int = 5) -> str:
+    """A summary of one state: tension and its largest causes, demands, sanctions, forces, control."""
+    scenario = timeline.log.scenario
+    moment = moment or state.time
+    if state.time is None:
+        return "Nothing has happened yet at this moment.\n"
+    from .project import tension_at
+    tension = tension_at(state, moment, scenario.model)
+    lines = [f"State on {iso(moment)} after event #{state.seq} ({safe(state.last)})",
+             f"  tension {tension:.1f} (impulses {tension - state.pressure:.1f} + conditions {state.pressure:.1f})"]
+    shares = [c for c in explain(timeline, moment) if abs(c.total) >= 0.05][:top]
+    if shares:
+        lines.append(f"  largest contributions:")
+        lines.extend(f"    {c.total:+6.1f}  {iso(c.event.at)}  {safe(c.event.title, 70)}" for c in shares)
+    open_, closed = state.open_demands, [d for d in state.demands if d.status != "open"]
+    lines.append(f"  open demands ({len(open_)}):")
+    lines.extend(f"    {d.from_} → {d.to}: {safe(d.what, 70)} (since {iso(d.since)}{', overdue' if d.overdue else ''})"
+                 for d in open_)
+    if closed:
+        lines.append(f"  closed demands ({len(closed)}):")
+        lines.extend(f"    {d.from_} → {d.to}: {safe(d.what, 60)} ({d.status} {iso(d.closed_at)})" for d in closed)
+    lines.append(f"  sanctions in force ({len(state.sanctions)}):")
+    lines.extend(f"    {s.actor or '?'} against {s.against} since {iso(s.since)}: {safe('; '.join(s.measures), 70)}"
+                 for s in state.sanctions)
+    pending = [t for t in state.threats if t.status == "pending"]
+    if pending:
+        lines.append(f"  threats pending ({len(pending)}):")
+        lines.extend(f"    {t.actor or '?'}: {safe(t.consequence, 70)}" for t in pending)
+    lines.append(f"  forces ({len(state.deployments)}):")
+    for d in state.deployments:
+        size = f"{'~' if d.estimate else ''}{d.troops:,} troops" if d.troops else safe(d.assets or "size not given", 40)
+        kind = f"exercise until {iso(d.until)}" if d.exercise and d.until else "exercise" if d.exercise else "deployment"
+        lines.append(f"    {d.actor or '?'} in {safe(d.region, 40)}: {size} ({kind})")
+    if state.troops:
+        lines.append("    troops by actor: " + ", ".join(f"{a} {n:,}" for a, n in state.troops.items()))
+    lines.append(f"  detained ({len(state.detentions)}):")
+    lines.extend(f"    {safe(d.detained, 60)}" + (f" in {safe(d.place)}" if d.place else "") + f" since {iso(d.since)}"
+                 for d in state.detentions)
+    lines.append(f"  control ({len(state.control)}):")
+    lines.extend(f"    {safe(c.site, 50)}: {c.controller}{' (partly)' if c.partial else ''} since {iso(c.since)}"
+                 + (f", before {c.previous}" if c.previous else "") for c in state.control)
+    calls = sum(1 for t in state.talks if t.mode == "call")
+    lines.append(f"  talks held: {len(state.talks)} ({_count(len(state.talks) - calls, 'meeting')}, {_count(calls, 'call')})")
+    return "\n".join(lines) + "\n"
+
+
+def entry_to_dict(entry) -> dict[str, Any]:
+    e, s = entry.event, entry.state
+    row: dict[str, Any] = {"seq": e.seq, "at": stamp(e.at), "event": e.id, "type": e.TYPE, "title": e.title}
+    if e.DERIVED:
+        row["derived"] = True
+        row["cause"] = list(e.cause)
+    elif e.outside_seeds:
+        row["outside_seeds"] = True
+    row.update({
+        "goldstein": e.goldstein,
+        "tension": rounded(s.tension),
+        "open_demands": len(s.open_demands),
+        "sanctions": len(s.sanctions),
+        "troops": s.troops,
+        "detained": len(s.detentions),
+        "controlled_sites": len(s.control),
+        "changes": list(entry.changes),
+    })
+    return row
+
+
+def timeline_document(timeline: Timeline) -> dict[str, Any]:
+    """The state timeline as data: one row per event, then the final state in full."""
+    scenario = timeline.log.scenario
+    return {
+        "scenario": scenario.id,
+        "title": scenario.title,
+        "model": {"half_life_days": scenario.model.half_life_days,
+                  "impulse_per_goldstein": scenario.model.impulse_per_goldstein,
+                  "conditions": {k: getattr(scenario.model, k) for k in scenario.model.CONDITIONS}},
+        "skipped": sorted(timeline.log.skipped),
+        "timeline": [entry_to_dict(e) for e in timeline.entries],
+        "final": state_to_dict(timeline.final),
+    }
+
+
+def dumps(data: Any) -> str:
+    """JSON as every command writes it: stable, readable, UTF-8, newline-terminated."""
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def why_text(timeline: Timeline, moment: dt.datetime, limit: int | None = None) -> str:
+    """Tension at `moment` broken down by event, largest first, each with its evidence."""
+    shares = explain(timeline, moment)
+    total = sum(c.total for c in shares)
+    lines = [f"tension {total:.1f} on {iso(moment)}, by event (largest first):"]
+    for c in shares[:limit]:
+        if abs(c.total) < 0.05:
+            continue
+        part = f"impulse {c.impulse:+.1f}" + (f", condition {c.condition:+.1f}" if c.condition else "")
+        lines.append(f"  {c.total:+6.1f}  {iso(c.event.at)}  {safe(c.event.id)}: {safe(c.event.title, 70)}"
+                     f"  (CAMEO {c.event.cameo}, Goldstein {c.event.goldstein:+g}; {part})")
+        lines.extend(f"            {safe(q, 150)}" for q in quotes(c.event))
+    return "\n".join(lines) + "\n"

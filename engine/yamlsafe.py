@@ -1,0 +1,107 @@
+"""Safe YAML loading that remembers where each node came from.
+
+PyYAML's SafeLoader never builds Python objects from tags, but it forgets line numbers
+and silently accepts duplicate keys. Scenario authors need `file:line` for every
+problem, so mappings and sequences come back as dict/list subclasses carrying the line
+of each key and item.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+# Dates stay strings: PyYAML would turn 2014-02-30 into a traceback, and we want to
+# report impossible dates at their line with our own message.
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class Mapping(dict):
+    """A YAML mapping with the line of the mapping and of each key."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.line = 0
+        self.key_lines: dict = {}
+        self.value_lines: dict = {}
+
+    def line_of(self, key: str) -> int:
+        """Line of `key`'s value, else of the mapping itself."""
+        return self.value_lines.get(key, self.line)
+
+
+class Sequence(list):
+    """A YAML sequence with the line of the sequence and of each item."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.line = 0
+        self.item_lines: list = []
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with line-carrying containers and no implicit timestamps."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def __init__(self, stream: str, filename: str) -> None:
+        super().__init__(stream)
+        self.filename = filename
+        self.problems: list[Problem] = []
+
+    def construct_located_mapping(self, node: yaml.MappingNode) -> Mapping:
+        self.flatten_mapping(node)
+        result = Mapping()
+        result.line = node.start_mark.line + 1
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                self.problems.append(Problem(file=self.filename, line=line, message="a key must be a plain word"))
+                continue
+            if key in result:
+                self.problems.append(
+                    Problem(file=self.filename, line=line, message=f"duplicate key '{key}' (first at line {result.key_lines[key]})")
+                )
+                continue
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = line
+            result.value_lines[key] = value_node.start_mark.line + 1
+        return result
+
+    def construct_located_sequence(self, node: yaml.SequenceNode) -> Sequence:
+        result = Sequence(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_located_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_located_sequence)
+
+
+def load_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
+    """Parse `text` safely; return the data (None if unreadable) and the problems found."""
+    loader = _Loader(text, filename)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        what = exc.problem or "malformed YAML"
+        if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in what:
+            what = f"YAML tag refused (tags that build objects are not allowed): {what}"
+        return None, [*loader.problems, Problem(file=filename, line=line, message=f"malformed YAML: {what}")]
+    except yaml.YAMLError as exc:
+        return None, [*loader.problems, Problem(file=filename, line=0, message=f"malformed YAML: {exc}")]
+    finally:
+        loader.dispose()
+    return data, loader.problems
