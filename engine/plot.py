@@ -15,6 +15,8 @@ import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
 from . import events as ev  # noqa: E402
 from .render import safe  # noqa: E402
@@ -48,7 +50,7 @@ def bands(timeline: Timeline) -> list[tuple[str, str, dt.datetime, dt.datetime]]
     return sorted(out, key=lambda b: (b[2], b[1]))
 
 
-def plot_tension(timeline: Timeline, ax: Axes, labels: int = 14, cursor: dt.datetime | None = None) -> Axes:
+def plot_tension(timeline: Timeline, ax: Axes, labels: int = 18, cursor: dt.datetime | None = None) -> Axes:
     """Tension curve, a marker per event (red conflict, blue cooperation) and labels on the largest."""
     series = tension_series(timeline)
     ax.plot([_naive(t) for t, _ in series], [v for _, v in series], color="black", linewidth=1.4, label="tension")
@@ -59,18 +61,48 @@ def plot_tension(timeline: Timeline, ax: Axes, labels: int = 14, cursor: dt.date
         color = CONFLICT if e.goldstein < 0 else COOPERATION if e.goldstein > 0 else NEUTRAL
         ax.plot([_naive(e.at)], [entry.state.tension], marker="v" if e.DERIVED else "o", color=color, markersize=4,
                 linestyle="none", markerfacecolor="white" if e.outside_seeds or e.DERIVED else color)
-    biggest = sorted(timeline.entries, key=lambda x: (-abs(x.event.goldstein), x.event.seq))[:labels]
-    for rank, entry in enumerate(sorted(biggest, key=lambda x: x.event.seq)):
-        e = entry.event
-        ax.annotate(safe(e.title, 38), (_naive(e.at), entry.state.tension), xytext=(4, 10 + 11 * (rank % 4)),
-                    textcoords="offset points", fontsize=6.5, rotation=0, color="#333333",
-                    arrowprops={"arrowstyle": "-", "color": "#bbbbbb", "linewidth": 0.5})
+    _label(ax, timeline, labels)
     if cursor is not None:
         ax.axvline(_naive(cursor), color="#1b7837", linewidth=1.2, linestyle="--", label="cursor")
     ax.set_ylabel("tension")
     ax.grid(True, axis="y", color="#eeeeee")
+    handles = [Patch(color="#e08214", alpha=0.25, label="exercise under way"),
+               Patch(color="#8073ac", alpha=0.25, label="people detained"),
+               Line2D([], [], marker="o", color=CONFLICT, linestyle="none", markersize=4, label="conflict event"),
+               Line2D([], [], marker="o", color=COOPERATION, linestyle="none", markersize=4, label="cooperation event"),
+               Line2D([], [], marker="o", color=NEUTRAL, markerfacecolor="white", linestyle="none", markersize=4,
+                      label="outside the seeds / derived (hollow)")]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7, frameon=False)
     ax.set_title(safe(timeline.log.scenario.title, 90) + (" (altered timeline)" if timeline.log.skipped else ""))
     return ax
+
+
+def _label(ax: Axes, timeline: Timeline, count: int, rows: int = 7, fontsize: float = 6.5) -> None:
+    """Label the `count` strongest events in rows above the curve, packed so no two overlap."""
+    entries = timeline.entries
+    if not entries:
+        return
+    peak = max(max(e.state.tension for e in entries), 1.0)
+    ax.set_ylim(top=peak * (1.15 + 0.07 * rows))
+    span = max((entries[-1].event.at - entries[0].event.at).total_seconds() / 86_400, 1.0)
+    width_in = ax.get_figure().get_size_inches()[0] * 0.9
+    days_per_char = span / width_in * fontsize * 0.55 / 72
+    chosen = sorted(sorted(entries, key=lambda x: (-abs(x.event.goldstein), x.event.seq))[:count],
+                    key=lambda x: x.event.seq)
+    row_end = [float("-inf")] * rows
+    origin = entries[0].event.at
+    for entry in chosen:
+        e = entry.event
+        text = safe(e.title, 42)
+        x = (e.at - origin).total_seconds() / 86_400
+        row = next((r for r in range(rows) if row_end[r] < x), None)
+        if row is None:
+            continue  # no room without overlapping: the marker stays unlabelled
+        row_end[row] = x + (len(text) + 2) * days_per_char
+        y = peak * (1.12 + 0.07 * (rows - 1 - row))
+        ax.annotate(text, (_naive(e.at), entry.state.tension), xytext=(_naive(e.at), y), textcoords="data",
+                    fontsize=fontsize, color="#333333", va="bottom",
+                    arrowprops={"arrowstyle": "-", "color": "#cccccc", "linewidth": 0.5})
 
 
 def plot_steps(timeline: Timeline, ax: Axes, attribute: str, label: str) -> Axes:

@@ -5,9 +5,12 @@ stopping at the first, and only builds a `Scenario` when there are none.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Any, Callable
+
+import attrs
 
 from . import cameo
 from .dates import parse_day, parse_moment
@@ -103,7 +106,8 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and check a scenario file; raise ScenarioError listing every problem."""
     shown = str(path)
     path = Path(path)
-    data, problems = load_yaml(_read_text(path, shown), shown)
+    text = _read_text(path, shown)
+    data, problems = load_yaml(text, shown)
     reader = _Reader(path, shown)
     reader.problems.extend(problems)
     if data is None and not problems:
@@ -113,7 +117,7 @@ def load_scenario(path: str | Path) -> Scenario:
         scenario = _read(reader, data)
     if reader.problems or scenario is None:
         raise ScenarioError(reader.problems)
-    return scenario
+    return attrs.evolve(scenario, digest=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def _read(r: _Reader, top: Mapping) -> Scenario | None:

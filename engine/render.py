@@ -65,7 +65,8 @@ def state_text(timeline: Timeline, state: State, moment: dt.datetime | None = No
         return "Nothing has happened yet at this moment.\n"
     from .project import tension_at
     tension = tension_at(state, moment, scenario.model)
-    lines = [f"State on {iso(moment)} after event #{state.seq} ({safe(state.last)})",
+    shown = f"{moment.date()} (end of day)" if moment.time() == dt.time.max else iso(moment)
+    lines = [f"State on {shown} after event #{state.seq} ({safe(state.last)})",
              f"  tension {tension:.1f} (impulses {tension - state.pressure:.1f} + conditions {state.pressure:.1f})"]
     shares = [c for c in explain(timeline, moment) if abs(c.total) >= 0.05][:top]
     if shares:

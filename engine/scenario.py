@@ -65,6 +65,8 @@ class Scenario:
     documents: tuple[Document, ...]
     events: tuple[Event, ...]
     """Documented events in time order (file order breaks ties)."""
+    digest: str = ""
+    """SHA-256 of the scenario file's bytes, recorded with every replay."""
 
     def actor(self, code: str) -> Actor:
         return next(a for a in self.actors if a.code == code)
