@@ -164,5 +164,8 @@ def plot_cmd(scenario: Path, output: Path, until) -> None:
     click.echo(f"wrote {output}")
 
 
+from .repl import repl_cmd  # noqa: E402  (defined in its own module; it imports cli only when run)
+main.add_command(repl_cmd)
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
