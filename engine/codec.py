@@ -58,9 +58,18 @@ def event_from_dict(data: dict[str, Any]) -> ev.Event:
         raise ReplayError(f"record {data.get('seq', '?')} ({data.get('id', '?')}) is not a valid {cls.TYPE}: {exc}") from exc
 
 
+# JSON leaves C1 controls, line separators and bidi overrides raw; escaped, a terminal shows them instead of obeying.
+_RAW = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def to_json(data: Any, indent: int | None = None) -> str:
+    """JSON that reads as UTF-8 text but cannot steer a terminal; the same data always gives the same text."""
+    return json.dumps(data, ensure_ascii=False, indent=indent).translate(_RAW)
+
+
 def event_line(event: ev.Event) -> str:
     """The JSON Lines form of one log record (no trailing newline)."""
-    return json.dumps(event_to_dict(event), ensure_ascii=False)
+    return to_json(event_to_dict(event))
 
 
 def rounded(value: float) -> float:

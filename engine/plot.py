@@ -118,14 +118,16 @@ def plot_steps(timeline: Timeline, ax: Axes, attribute: str, label: str) -> Axes
 
 def figure(timeline: Timeline, cursor: dt.datetime | None = None) -> Figure:
     """The full picture: tension on top, open demands and sanctions below, sharing time."""
-    fig, (top, mid, low) = plt.subplots(3, 1, figsize=(13, 8), sharex=True,
-                                        gridspec_kw={"height_ratios": [4, 1, 1]}, layout="constrained")
-    plot_tension(timeline, top, cursor=cursor)
-    plot_steps(timeline, mid, "open_demands", "open demands")
-    plot_steps(timeline, low, "sanctions", "sanctions\nin force")
-    low.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
-    low.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
-    low.tick_params(axis="x", labelsize=7)
+    # Titles and labels come from the scenario file: a `$` in them is text, not the start of a formula.
+    with matplotlib.rc_context({"text.parse_math": False}):
+        fig, (top, mid, low) = plt.subplots(3, 1, figsize=(13, 8), sharex=True,
+                                            gridspec_kw={"height_ratios": [4, 1, 1]}, layout="constrained")
+        plot_tension(timeline, top, cursor=cursor)
+        plot_steps(timeline, mid, "open_demands", "open demands")
+        plot_steps(timeline, low, "sanctions", "sanctions\nin force")
+        low.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
+        low.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
+        low.tick_params(axis="x", labelsize=7)
     return fig
 
 

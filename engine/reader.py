@@ -17,6 +17,7 @@ from .dates import parse_day, parse_moment
 from .errors import DateError, Problem, ScenarioError
 from .events import COMMON_YAML_KEYS, DOCUMENTED, Demand, DemandResolved, Detention, Event, Release, Source, Window
 from .events import default_cameo, own_fields, yaml_key
+from .limits import MAX_FILE_BYTES, MAX_ITEMS, megabytes
 from .quotes import SeedLibrary
 from .scenario import Actor, Document, Model, Scenario
 from .yamlsafe import Mapping, Sequence, load_yaml
@@ -91,7 +92,12 @@ class _Reader:
 
 def _read_text(path: Path, shown: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # bounded: the path may be /dev/zero or a huge file
+        if len(raw) > MAX_FILE_BYTES:
+            raise ScenarioError([Problem(file=shown, line=0, message=f"too large: a scenario file may have at most "
+                                                                    f"{megabytes(MAX_FILE_BYTES)}")])
+        return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as text mode would read it
     except FileNotFoundError:
         raise ScenarioError([Problem(file=shown, line=0, message="no such file")]) from None
     except IsADirectoryError:
@@ -148,6 +154,9 @@ def _items(r: _Reader, top: Mapping, key: str, what: str):
     if key not in top or top[key] is None:
         return
     seq = r.sequence(top[key], top.line_of(key), f"'{key}'")
+    if seq is not None and len(seq) > MAX_ITEMS:
+        r.problem(seq.line, f"too many items in '{key}': {len(seq):,} (at most {MAX_ITEMS:,})")
+        return
     for index, item in enumerate(seq or ()):
         node = r.mapping(item, seq.line_of(index), f"{what} #{index + 1}")
         if node is not None:
@@ -409,7 +418,8 @@ def _events(r: _Reader, top: Mapping, actors: set[str], library: SeedLibrary) ->
         event = _event(r, node, index, actors, library)
         if event is not None:
             events.append(event)
-    if not lines and "events" in top:
+    too_many = isinstance(top.get("events"), list) and len(top["events"]) > MAX_ITEMS  # reported by _items
+    if not lines and "events" in top and not too_many:
         r.problem(top.line_of("events"), "'events' is empty: a scenario needs at least one event")
     ordered = sorted(events, key=lambda e: e.at)  # stable: file order breaks ties
     _check_links(r, ordered, lines)

@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from typing import Any
 
-from .codec import rounded, state_to_dict
+from .codec import rounded, state_to_dict, to_json
 from .dates import iso, stamp
 from .state import State
 from .timeline import Timeline, explain, quotes
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # with bidi overrides
 
 
 def safe(text: object, width: int | None = None) -> str:
     """Text from a scenario made safe for a terminal: control characters shown, not obeyed."""
-    out = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text)).replace("\n", " ").replace("\t", " ")
+    out = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if m.group() < "\u0100" else f"\\u{ord(m.group()):04x}",
+                       str(text)).replace("\n", " ").replace("\t", " ")
     if width is not None and len(out) > width:
         out = out[: width - 1] + "…"
     return out
@@ -142,7 +142,7 @@ def timeline_document(timeline: Timeline) -> dict[str, Any]:
 
 def dumps(data: Any) -> str:
     """JSON as every command writes it: stable, readable, UTF-8, newline-terminated."""
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    return to_json(data, indent=1) + "\n"
 
 
 def why_text(timeline: Timeline, moment: dt.datetime, limit: int | None = None) -> str:

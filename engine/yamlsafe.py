@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from .errors import Problem
+from .limits import MAX_ALIASES, MAX_DEPTH, MAX_NODES
 
 # Dates stay strings: PyYAML would turn 2014-02-30 into a traceback, and we want to
 # report impossible dates at their line with our own message.
@@ -44,8 +45,18 @@ class Sequence(list):
         return self.item_lines[index] if index < len(self.item_lines) else self.line
 
 
+class LimitExceeded(yaml.MarkedYAMLError):
+    """The document is too deep, too large once aliases are expanded, or has too many aliases."""
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with line-carrying containers and no implicit timestamps."""
+    """SafeLoader with line-carrying containers, no implicit timestamps, and bounded size.
+
+    PyYAML shares the node behind an alias instead of copying it, so a "billion laughs"
+    file costs nothing to parse; the cost comes later, in whatever walks the data as a
+    tree. Composing therefore keeps the size of every node as if aliases were expanded,
+    and stops as soon as one is too large, before anything walks it.
+    """
 
     yaml_implicit_resolvers = {
         first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP]
@@ -56,6 +67,39 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self.filename = filename
         self.problems: list[Problem] = []
+        self._depth = 0
+        self._aliases = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> expanded size; nodes live as long as the loader
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise LimitExceeded(problem=f"too many aliases: more than {MAX_ALIASES:,}", problem_mark=event.start_mark)
+        elif self._depth >= MAX_DEPTH:
+            raise LimitExceeded(problem=f"too deeply nested: more than {MAX_DEPTH} levels", problem_mark=event.start_mark)
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if id(node) not in self._sizes:
+            if isinstance(event, yaml.AliasEvent):  # names a node still being composed: it contains itself
+                raise LimitExceeded(problem=f"recursive alias: *{event.anchor} refers to a node that contains it",
+                                    problem_mark=event.start_mark)
+            self._sizes[id(node)] = self._size(node)
+        if self._sizes[id(node)] > MAX_NODES:
+            raise LimitExceeded(problem=f"too large: more than {MAX_NODES:,} values once aliases are"
+                                        " expanded (an alias bomb?)", problem_mark=event.start_mark)
+        return node
+
+    def _size(self, node: yaml.Node) -> int:
+        if isinstance(node, yaml.MappingNode):
+            return 1 + sum(self._sizes[id(k)] + self._sizes[id(v)] for k, v in node.value)
+        if isinstance(node, yaml.SequenceNode):
+            return 1 + sum(self._sizes[id(child)] for child in node.value)
+        return 1
 
     def construct_located_mapping(self, node: yaml.MappingNode) -> Mapping:
         self.flatten_mapping(node)
@@ -93,6 +137,9 @@ def load_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
     loader = _Loader(text, filename)
     try:
         data = loader.get_single_data()
+    except LimitExceeded as exc:
+        line = exc.problem_mark.line + 1
+        return None, [*loader.problems, Problem(file=filename, line=line, message=exc.problem)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
