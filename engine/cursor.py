@@ -148,7 +148,7 @@ class Diff:
     def __str__(self) -> str:
         where = f"#{self.before} → #{self.after}" + (f" ({self.note})" if self.note else "")
         head = f"{where}: tension {self.tension[0]:.1f} → {self.tension[1]:.1f}"
-        return "\n".join([head] + [f"  {c}" for c in self.changes or ("nothing else changed",)])
+        return "\n".join([head] + [f"  {c}" for c in self.changes or ("no other change",)])
 
     def __repr__(self) -> str:
         return str(self)
@@ -303,8 +303,9 @@ class Replay:
         from .api import moment
         try:
             return bisect.bisect_right(self._track.times, moment(text))
-        except DateError:
-            pass
+        except DateError as exc:
+            if text[:1].isdigit():
+                raise CursorError(str(exc), text) from None
         raise CursorError(f"no event or date '{text}'{_suggest(text, self._track.index)}", text)
 
     def until(self, condition: str | Callable[[State], bool], *, backwards: bool = False) -> "Replay":
@@ -456,13 +457,16 @@ class Replay:
         return self
 
     def _same_place(self, old: _Track, new: _Track) -> int:
-        """Where the cursor stands in another log: same moment, after the same events of that moment."""
+        """Where the cursor stands in another log: at the same moment, and after all of it if it was
+        after all of it before; otherwise after the same events of that moment."""
         if self._position == 0:
             return 0
         moment = self._state.time
+        end = bisect.bisect_right(new.times, moment)
+        if self._position == bisect.bisect_right(old.times, moment):
+            return end
         seen = {e.id for e in old.events[bisect.bisect_left(old.times, moment):self._position]}
         start = bisect.bisect_left(new.times, moment)
-        end = bisect.bisect_right(new.times, moment)
         return start + sum(1 for e in new.events[start:end] if e.id in seen)
 
     def _documented(self) -> tuple[ev.Event, ...]:

@@ -11,6 +11,7 @@ import datetime as dt
 import difflib
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Iterable, TextIO
 
@@ -188,9 +189,9 @@ class Session(cmd.Cmd):
         caused = [e.id for e in r.left_out if e.id not in r.skipped]
         line = f"ALTERED TIMELINE without {', '.join(skipped)}"
         if caused:
-            line += f"; also left out: {', '.join(caused)}"
+            line += f"; also left out: {_some(caused)}"
         if r.added:
-            line += f"; new: {', '.join(e.id for e in r.added)}"
+            line += f"; new: {_some([e.id for e in r.added])}"
         self.say(line)
 
     @staticmethod
@@ -402,10 +403,13 @@ class Session(cmd.Cmd):
         """skip EVENT_ID...: leave events out, with everything they caused, and recompute."""
         ids = self._needs(arg, "skip", "an event id").split()
         before = {e.id for e in self.replay.left_out}
+        added = {e.id for e in self.replay.added}
         self.replay.skip(*ids)
         gone = [e.id for e in self.replay.left_out if e.id not in before]
         self.say(f"left out {_count(len(gone))}: {', '.join(gone)}")
-        self._new_events()
+        new = [e.id for e in self.replay.added if e.id not in added]
+        if new:
+            self.say(f"new in this timeline: {', '.join(new)}")
         self._moved()
 
     def do_unskip(self, arg: str) -> None:
@@ -423,11 +427,6 @@ class Session(cmd.Cmd):
         self.replay.reset()
         self.say("original timeline")
         self._moved()
-
-    def _new_events(self) -> None:
-        added = self.replay.added
-        if added:
-            self.say(f"new in this timeline: {', '.join(e.id for e in added)}")
 
     # --- keeping
 
@@ -514,6 +513,12 @@ class Session(cmd.Cmd):
         return self.completenames(text)
 
 
+def _some(ids: list[str], shown: int = 4) -> str:
+    """A list of ids short enough for a header line (`events` lists them all)."""
+    more = len(ids) - shown
+    return ", ".join(ids[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
 def _hint(name: str) -> str:
     close = difflib.get_close_matches(name, COMMANDS, n=1)
     return f"; did you mean {close[0]}?" if close else ""
@@ -531,7 +536,11 @@ def repl_cmd(file: Path, script: Path | None) -> None:
     """
     from .cli import _run
 
-    replay = _run(lambda: load(file))
+    with warnings.catch_warnings(record=True) as notes:  # a recorded replay's notes: said once, plainly
+        warnings.simplefilter("always")
+        replay = _run(lambda: load(file))
+    for note in notes:
+        click.echo(f"note: {safe(note.message)}", err=True)
     session = Session(replay, stdout=sys.stdout, name=file.name)
     if script is not None:
         errors = session.run(script.read_text(encoding="utf-8").splitlines())
