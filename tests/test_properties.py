@@ -1,0 +1,208 @@
+"""Property tests (hypothesis) on generated scenarios: projection, determinism and the codec."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from engine import cameo
+from engine import events as ev
+from engine.codec import event_from_dict, event_line, event_to_dict
+from engine.errors import ReplayError
+from engine.project import fold, scan, tension_at
+from engine.reader import load_scenario
+from engine.scenario import Model, Scenario
+from engine.sim import simulate
+from engine.timeline import build, explain
+
+UTC = dt.timezone.utc
+T0 = dt.datetime(2020, 1, 1, tzinfo=UTC)
+SPRING = Path(__file__).resolve().parent.parent / "scenario" / "spring2014.yaml"
+
+FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+KINDS = ("statement", "demand", "resolve", "exercise", "threat", "detention", "release", "sanctions", "seizure",
+         "talks", "deployment")
+
+#: (kind, day, hour, a number the builder draws choices from)
+SPEC = st.tuples(st.sampled_from(KINDS), st.integers(0, 20), st.sampled_from([0, 0, 6, 12]), st.integers(0, 10**6))
+
+
+def _scored(cls, values: dict) -> dict:
+    code = ev.default_cameo(cls, values)
+    return {**values, "cameo": code, "goldstein": cameo.goldstein(code)}
+
+
+def build_scenario(specs: list[tuple], half_life: float) -> Scenario:
+    """A scenario from drawn specs: links point at earlier events where the type needs it, like the reader checks."""
+    specs = sorted(specs, key=lambda s: (s[1], s[2]))  # stable: draw order breaks ties
+    events: list[ev.Event] = []
+    open_demands: list[str] = []
+    held: list[str] = []
+    count = len(specs)
+    for i, (kind, day, hour, n) in enumerate(specs):
+        at = T0 + dt.timedelta(days=day, hours=hour)
+        common = {"id": f"e{i}", "at": at, "title": f"{kind} {i}"}
+        if kind == "resolve" and not open_demands or kind == "release" and not held:
+            kind = "statement"
+        if kind == "statement":
+            cls, values = ev.Statement, {"kind": list(ev.Statement.CAMEO_BY_KIND)[n % 9], "actor": "NTH"}
+        elif kind == "demand":
+            deadline = None if n % 3 == 0 else at.replace(hour=0) + dt.timedelta(days=n % 6, hours=6 * (n % 2))
+            cls, values = ev.Demand, {"from_": "NTH", "to": "STH", "what": "w", "deadline": deadline}
+            open_demands.append(common["id"])
+        elif kind == "resolve":
+            demand = open_demands.pop(n % len(open_demands))
+            cls, values = ev.DemandResolved, {"demand": demand, "outcome": ("met", "rejected", "withdrawn")[n % 3]}
+        elif kind == "exercise":
+            duration = (None, 0.5, 1, 3, 10)[n % 5]
+            cls, values = ev.Exercise, {"actor": "STH", "region": "border", "troops": n % 5000 or None,
+                                        "duration_days": duration}
+        elif kind == "threat":
+            condition = None if n % 4 == 0 else f"e{n % count}"
+            by = None if n % 5 == 0 else at.replace(hour=0) + dt.timedelta(days=n % 9)
+            cls, values = ev.Threat, {"actor": "NTH", "consequence": "c", "condition": condition, "by": by}
+        elif kind == "detention":
+            cls, values = ev.Detention, {"actor": "STH", "detained": "observers"}
+            held.append(common["id"])
+        elif kind == "release":
+            cls, values = ev.Release, {"detention": held.pop(n % len(held))}
+        elif kind == "sanctions":
+            cls, values = ev.Sanctions, {"actor": "NTH", "against": "STH", "measures": ("m",)}
+        elif kind == "seizure":
+            cls, values = ev.Seizure, {"site": ("port", "airport")[n % 2], "to": ("NTH", "STH")[n // 2 % 2]}
+        elif kind == "talks":
+            cls, values = ev.Talks, {"mode": ("meeting", "call")[n % 2], "participants": ("NTH", "STH")}
+        else:
+            cls, values = ev.Deployment, {"actor": "STH", "region": "border", "troops": n % 20000 or None}
+        events.append(cls(**_scored(cls, {**common, **values})))
+    return Scenario(id="generated", title="generated", path=Path("generated.yaml"), seeds=Path("seeds"),
+                    model=Model(half_life_days=half_life), actors=(), documents=(), events=tuple(events))
+
+
+SCENARIOS = st.builds(build_scenario, st.lists(SPEC, min_size=1, max_size=12),
+                      st.sampled_from([0.5, 1.0, 7.0, 30.0]))
+
+
+# --- (1) projection: fold of a prefix = scan = timeline -----------------------------------------
+
+
+@FAST
+@given(SCENARIOS)
+def test_fold_of_each_prefix_is_the_scan_and_the_timeline(scenario):
+    log = simulate(scenario)
+    model = scenario.model
+    states = list(scan(log.events, model))
+    timeline = build(log)
+    assert len(states) == len(log) == len(timeline)
+    for i, event in enumerate(log.events):
+        assert fold(log.events[: i + 1], model) == states[i]
+        assert timeline.entries[i].state == states[i]
+        shares_moment = any(later.at == event.at for later in log.events[i + 1:])
+        if not shares_moment:
+            assert timeline.state_at(event.at) == states[i]
+
+
+@FAST
+@given(SCENARIOS)
+def test_generated_logs_are_ordered_and_causes_come_first(scenario):
+    log = simulate(scenario)
+    assert [e.seq for e in log] == list(range(len(log)))
+    assert [(e.at, e.seq) for e in log] == sorted((e.at, e.seq) for e in log)
+    seen: set[str] = set()
+    for event in log:
+        assert set(event.cause) <= seen, event.id
+        seen.add(event.id)
+    assert [e.id for e in log if not e.DERIVED] == [e.id for e in scenario.events]
+
+
+@FAST
+@given(SCENARIOS, st.integers(0, 30 * 24))
+def test_explain_adds_up_on_generated_scenarios(scenario, hours):
+    timeline = build(simulate(scenario))
+    instant = T0 + dt.timedelta(hours=hours)
+    state = timeline.state_at(instant)
+    total = sum(c.total for c in explain(timeline, instant))
+    assert total == pytest.approx(tension_at(state, instant, timeline.model), abs=1e-6)
+
+
+# --- (2) determinism ----------------------------------------------------------------------------
+
+
+@FAST
+@given(SCENARIOS)
+def test_replay_is_deterministic(scenario):
+    first, second = simulate(scenario), simulate(scenario)
+    assert first.events == second.events
+    assert [event_line(e) for e in first] == [event_line(e) for e in second]
+
+
+def test_spring2014_replays_identically_twice():
+    scenario = load_scenario(SPRING)
+    first, second = simulate(scenario), simulate(load_scenario(SPRING))
+    assert first.events == second.events
+    assert "\n".join(map(event_line, first)) == "\n".join(map(event_line, second))
+
+
+# --- (3) codec round trip -----------------------------------------------------------------------
+
+
+def test_codec_round_trip_for_every_event_of_spring2014():
+    log = simulate(load_scenario(SPRING))
+    types = set()
+    for event in log:
+        assert event_from_dict(event_to_dict(event)) == event, event.id
+        assert event_from_dict(json.loads(event_line(event))) == event, event.id
+        types.add(event.TYPE)
+    assert {"deadline_passed", "threat_triggered", "exercise_ended"} & types  # derived events included
+
+
+@FAST
+@given(SCENARIOS)
+def test_codec_round_trip_for_generated_logs(scenario):
+    for event in simulate(scenario):
+        assert event_from_dict(json.loads(event_line(event))) == event
+
+
+MOMENTS = st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 1, 1),
+                       timezones=st.just(UTC)).map(lambda m: m.replace(microsecond=0))
+TEXT = st.text(max_size=20)
+SOURCES = st.lists(st.one_of(st.builds(ev.Source, doc=TEXT, quote=TEXT), st.builds(ev.Source, ref=TEXT)),
+                   max_size=2).map(tuple)
+WINDOWS = st.none() | st.builds(ev.Window, earliest=st.dates(), latest=st.dates(), doc=st.none() | TEXT,
+                                quote=st.none() | TEXT)
+COMMON = {"id": TEXT, "at": MOMENTS, "title": TEXT, "cameo": st.sampled_from(sorted(cameo.CODES)),
+          "goldstein": st.floats(-10, 10, allow_nan=False), "sources": SOURCES, "window": WINDOWS,
+          "because": st.lists(TEXT, max_size=2).map(tuple), "summary": st.none() | TEXT,
+          "actor": st.none() | TEXT, "seq": st.integers(0, 10**6)}
+ANY_EVENT = st.one_of(
+    st.builds(ev.Statement, **COMMON, kind=st.sampled_from(sorted(ev.Statement.CAMEO_BY_KIND))),
+    st.builds(ev.Demand, **COMMON, from_=TEXT, to=TEXT, what=TEXT, deadline=st.none() | MOMENTS),
+    st.builds(ev.Seizure, **COMMON, site=TEXT, to=TEXT, from_=st.none() | TEXT, partial=st.booleans()),
+    st.builds(ev.Sanctions, **COMMON, against=TEXT, measures=st.lists(TEXT, max_size=3).map(tuple),
+              targets=st.lists(TEXT, max_size=3).map(tuple)),
+    st.builds(ev.Exercise, **COMMON, region=TEXT, troops=st.none() | st.integers(0, 10**6),
+              duration_days=st.none() | st.floats(0.001, 1000)),
+    st.builds(ev.Deployment, **COMMON, region=TEXT, estimate=st.booleans()),
+    st.builds(ev.Threat, **COMMON, consequence=TEXT, condition=st.none() | TEXT, by=st.none() | MOMENTS),
+    st.builds(ev.Talks, **COMMON, mode=st.sampled_from(["meeting", "call"]),
+              participants=st.lists(TEXT, max_size=3).map(tuple)),
+    st.builds(ev.DeadlinePassed, **COMMON, demand=TEXT, cause=st.lists(TEXT, max_size=2).map(tuple)),
+    st.builds(ev.ThreatLapsed, **COMMON, threat=TEXT, cause=st.lists(TEXT, max_size=2).map(tuple)),
+)
+
+
+@FAST
+@given(ANY_EVENT)
+def test_codec_round_trip_for_arbitrary_events(event):
+    assert event_from_dict(event_to_dict(event)) == event
+    assert event_from_dict(json.loads(event_line(event))) == event
+
+
+def test_codec_refuses_an_unknown_type():
+    with pytest.raises(ReplayError, match="unknown event type"):
+        event_from_dict({"seq": 0, "type": "invasion", "id": "x"})
