@@ -124,6 +124,8 @@ def state_cmd(scenario: Path, at: str, as_json: bool) -> None:
         data["time"] = at if state.time is None else data["time"]
         data["at"] = at
         data["tension"] = rounded(tension_at(state, when, timeline.model))
+        # impulses keep decaying after the last event; show the parts as of --at so they add up
+        data["tension_parts"]["impulses"] = rounded(tension_at(state, when, timeline.model) - state.pressure)
         click.echo(dumps(data), nl=False)
     else:
         click.echo(state_text(timeline, state, when), nl=False)

@@ -112,6 +112,9 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and check a scenario file; raise ScenarioError listing every problem."""
     shown = str(path)
     path = Path(path)
+    if path.suffix == ".jsonl":  # the fast format for large scenarios, one event per line
+        from .jsonl import load_jsonl
+        return load_jsonl(path, shown)
     text = _read_text(path, shown)
     data, problems = load_yaml(text, shown)
     reader = _Reader(path, shown)
@@ -405,70 +408,111 @@ def _scores(r: _Reader, node: Mapping, what: str, cls: type[Event], values: dict
     return code, score
 
 
+def _id_of(node: Mapping) -> str | None:
+    """An event's id as text (YAML reads `id: 2020` as a number; it is still an id)."""
+    raw = node.get("id")
+    return str(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
+
+
 def _events(r: _Reader, top: Mapping, actors: set[str], library: SeedLibrary) -> list[Event]:
     events: list[Event] = []
+    links: list[_Links] = []
     lines: dict[str, int] = {}
     for index, node in enumerate(_items(r, top, "events", "event")):
-        event_id = node.get("id")
-        if isinstance(event_id, str):
+        event_id = _id_of(node)
+        if event_id is not None:
             if event_id in lines:
                 r.problem(node.line_of("id"), f"duplicate id '{event_id}' (first at line {lines[event_id]})")
                 continue
             lines[event_id] = node.line_of("id")
+            links.append(_Links.of(node, event_id))
         event = _event(r, node, index, actors, library)
         if event is not None:
             events.append(event)
     too_many = isinstance(top.get("events"), list) and len(top["events"]) > MAX_ITEMS  # reported by _items
-    if not lines and "events" in top and not too_many:
+    if not lines and isinstance(top.get("events"), list) and not too_many:
         r.problem(top.line_of("events"), "'events' is empty: a scenario needs at least one event")
-    ordered = sorted(events, key=lambda e: e.at)  # stable: file order breaks ties
-    _check_links(r, ordered, lines)
-    return ordered
+    _check_links(r, links)
+    return sorted(events, key=lambda e: e.at)  # stable: file order breaks ties
 
 
-def _check_links(r: _Reader, events: list[Event], lines: dict[str, int]) -> None:
+@attrs.frozen
+class _Links:
+    """What an event node says about other events, read even when the event has other problems,
+    so that every problem is reported at once, each at the line of the link itself."""
+
+    id: str
+    type: object
+    at: object  # a datetime, or None when the event's own date is unusable
+    line: int
+    because: tuple  # (id, line) pairs
+    demand: tuple | None = None
+    outcome: object = None
+    detention: tuple | None = None
+    condition: tuple | None = None
+
+    @staticmethod
+    def of(node: Mapping, event_id: str) -> "_Links":
+        try:
+            at = parse_moment(node.get("at"))
+        except DateError:
+            at = None
+        raw = node.get("because")
+        because = tuple((str(x), raw.line_of(i)) for i, x in enumerate(raw) if isinstance(x, (str, int))) \
+            if isinstance(raw, Sequence) else ()
+
+        def ref(key: str) -> tuple | None:
+            value = node.get(key)
+            return (str(value), node.line_of(key)) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+        return _Links(id=event_id, type=node.get("type"), at=at, line=node.line_of("id"), because=because,
+                      demand=ref("demand"), outcome=node.get("outcome"), detention=ref("detention"),
+                      condition=ref("condition"))
+
+
+def _check_links(r: _Reader, events: list[_Links]) -> None:
     """References between events: they must exist, point backwards, and fit the story."""
     by_id = {e.id: e for e in events}
 
-    def ref(event: Event, target: str, what: str, kind: type[Event] | None = None) -> Event | None:
-        if target not in lines:
-            r.problem(lines[event.id], f"event '{event.id}': {what} names unknown event '{target}'")
+    def ref(event: _Links, target: tuple, what: str, kind: str | None = None) -> _Links | None:
+        name, line = target
+        other = by_id.get(name)
+        if other is None:
+            r.problem(line, f"event '{event.id}': {what} names unknown event '{name}'")
             return None
-        other = by_id.get(target)
-        if other is None:  # exists but had its own problems, already reported
-            return None
-        if kind is not None and not isinstance(other, kind):
-            r.problem(lines[event.id], f"event '{event.id}': {what} '{target}' is a {other.TYPE}, not a {kind.TYPE}")
+        if kind is not None and other.type != kind:
+            r.problem(line, f"event '{event.id}': {what} '{name}' is a {other.type}, not a {kind}")
             return None
         return other
 
     open_demands: dict[str, str] = {}
     held: dict[str, str] = {}
-    for event in events:
+    dated = sorted((e for e in events if e.at is not None), key=lambda e: e.at)
+    for event in dated + [e for e in events if e.at is None]:
+        timed = event.at is not None  # order-dependent checks need the event's own date
         for cause in event.because:
             other = ref(event, cause, "'because'")
-            if other is not None and other.at > event.at:
-                r.problem(lines[event.id], f"event '{event.id}': 'because' names '{cause}', which happens later ({other.at.date()})")
-        if isinstance(event, Demand):
+            if other is not None and timed and other.at is not None and other.at > event.at:
+                r.problem(cause[1], f"event '{event.id}': 'because' names '{cause[0]}', which happens later ({other.at.date()})")
+        if event.type == "demand":
             open_demands[event.id] = "open"
-        elif isinstance(event, DemandResolved):
-            if ref(event, event.demand, "'demand'", Demand) is not None:
-                status = open_demands.get(event.demand)
+        elif event.type == "demand_resolved" and event.demand is not None:
+            if ref(event, event.demand, "'demand'", "demand") is not None and timed:
+                status = open_demands.get(event.demand[0])
                 if status != "open":
                     why = "it is not made until later" if status is None else f"it was already {status}"
-                    r.problem(lines[event.id], f"event '{event.id}': resolves demand '{event.demand}', which is not open ({why})")
+                    r.problem(event.demand[1], f"event '{event.id}': resolves demand '{event.demand[0]}', which is not open ({why})")
                 else:
-                    open_demands[event.demand] = event.outcome
-        elif isinstance(event, Detention):
+                    open_demands[event.demand[0]] = event.outcome if isinstance(event.outcome, str) else "resolved"
+        elif event.type == "detention":
             held[event.id] = "held"
-        elif isinstance(event, Release):
-            if ref(event, event.detention, "'detention'", Detention) is not None:
-                status = held.get(event.detention)
+        elif event.type == "release" and event.detention is not None:
+            if ref(event, event.detention, "'detention'", "detention") is not None and timed:
+                status = held.get(event.detention[0])
                 if status != "held":
                     why = "it happens later" if status is None else "they were already released"
-                    r.problem(lines[event.id], f"event '{event.id}': releases detention '{event.detention}', which is not in force ({why})")
+                    r.problem(event.detention[1], f"event '{event.id}': releases detention '{event.detention[0]}', which is not in force ({why})")
                 else:
-                    held[event.detention] = "released"
-        condition = getattr(event, "condition", None)
-        if condition is not None:
-            ref(event, condition, "'condition'")
+                    held[event.detention[0]] = "released"
+        if event.type == "threat" and event.condition is not None:
+            ref(event, event.condition, "'condition'")

@@ -166,10 +166,13 @@ def references(event: ev.Event) -> tuple[str, ...]:
 def pruned(events: Iterable[ev.Event], roots: Iterable[str]) -> frozenset[str]:
     """`roots` and every documented event that depends on them, transitively."""
     gone = set(roots)
-    for event in sorted(events, key=lambda e: e.at):  # causes always come first in time
-        if any(ref in gone for ref in references(event)):
-            gone.add(event.id)
-    return frozenset(gone)
+    remaining = list(events)
+    while True:  # to a fixpoint: a cause may stand later in the file at the same moment
+        caught = [e for e in remaining if any(ref in gone for ref in references(e))]
+        if not caught:
+            return frozenset(gone)
+        gone.update(e.id for e in caught)
+        remaining = [e for e in remaining if e.id not in gone]
 
 
 def simulate(scenario: Scenario, *, skip: Iterable[str] = ()) -> Log:

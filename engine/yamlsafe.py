@@ -142,8 +142,13 @@ def load_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
         return None, [*loader.problems, Problem(file=filename, line=line, message=exc.problem)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
         what = exc.problem or "malformed YAML"
+        if exc.context_mark is not None and exc.context and exc.context.startswith("while scanning"):
+            # an unclosed quote or block fails at the end of the file; where it opens is what to fix
+            found = f" (line {exc.problem_mark.line + 1})" if exc.problem_mark is not None else ""
+            what = f"{exc.context[len('while '):]} that starts here: {what}{found}"
+            mark = exc.context_mark
+        line = min(mark.line + 1, text.count("\n") + 1) if mark else 0
         if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in what:
             what = f"YAML tag refused (tags that build objects are not allowed): {what}"
         return None, [*loader.problems, Problem(file=filename, line=line, message=f"malformed YAML: {what}")]

@@ -91,8 +91,6 @@ def test_replay_until_records_beside_the_full_replay(runner, rules_path, tmp_pat
     assert len((folder / "rules" / "events.jsonl").read_text().splitlines()) == 15
 
 
-@pytest.mark.xfail(strict=True, reason="bug: `replay --until` cuts the timeline but records the whole event log "
-                                        "(events.jsonl and the manifest's count hold events after --until)")
 def test_replay_until_records_only_the_events_up_to_the_cut(runner, rules_path, tmp_path, monkeypatch):
     folder = _records(runner, rules_path, tmp_path, monkeypatch) / "rules-until-2020-01-12"
     events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
@@ -129,8 +127,6 @@ def test_state_json_tension_decays_to_the_moment_asked(runner, rules_path):
     assert night["tension"] < noon["tension"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: `state --json` decays 'tension' to --at but leaves "
-                                        "'tension_parts.impulses' at the last event, so the parts no longer add up")
 def test_state_json_tension_parts_add_up(runner, rules_path):
     data = json.loads(ok(invoke(runner, "state", rules_path, "--at", "2020-01-14", "--json")).stdout)
     parts = data["tension_parts"]
@@ -284,11 +280,11 @@ BAD_INPUT = {
   - {id: met2, type: demand_resolved, at: 2020-01-08, title: m, demand: d, outcome: met, sources: [{ref: r}]}  # <-
 """, "resolves demand 'd', which is not open (it was already met)"),
     "because unknown": (OK_EVENT + """\
-  - id: x  # <-
+  - id: x
     type: statement
     at: 2020-01-06
     title: t
-    because: [ok, ghost]
+    because: [ok, ghost]  # <-
     sources: [{ref: r}]
 """, "'because' names unknown event 'ghost'"),
     "quote not found": ("""\

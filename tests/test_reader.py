@@ -390,19 +390,19 @@ EVENT_CASES = {
     sources: [{ref: r}]
 """, "duplicate id 'x' (first at line 17)"),
     "because unknown": ("""\
-  - id: x  # <-
+  - id: x
     type: statement
     at: 2020-01-06
     title: t
-    because: [nothing]
+    because: [nothing]  # <-
     sources: [{ref: r}]
 """, "event 'x': 'because' names unknown event 'nothing'"),
     "because later": ("""\
-  - id: x  # <-
+  - id: x
     type: statement
     at: 2020-01-06
     title: t
-    because: [good]
+    because: [good]  # <-
     sources: [{ref: r}]
 """, "'because' names 'good', which happens later (2020-01-07)"),
     "demand resolved twice": ("""\
@@ -421,20 +421,20 @@ EVENT_CASES = {
     demand: d
     outcome: met
     sources: [{ref: r}]
-  - id: met-again  # <-
+  - id: met-again
     type: demand_resolved
     at: 2020-01-09
     title: t
-    demand: d
+    demand: d  # <-
     outcome: rejected
     sources: [{ref: r}]
 """, "resolves demand 'd', which is not open (it was already met)"),
     "demand resolved before it is made": ("""\
-  - id: early  # <-
+  - id: early
     type: demand_resolved
     at: 2020-01-06
     title: t
-    demand: d
+    demand: d  # <-
     outcome: withdrawn
     sources: [{ref: r}]
   - id: d
@@ -447,20 +447,20 @@ EVENT_CASES = {
     sources: [{ref: r}]
 """, "resolves demand 'd', which is not open (it is not made until later)"),
     "resolving something that is not a demand": ("""\
-  - id: r  # <-
+  - id: r
     type: demand_resolved
     at: 2020-01-08
     title: t
-    demand: good
+    demand: good  # <-
     outcome: met
     sources: [{ref: r}]
 """, "'demand' 'good' is a statement, not a demand"),
     "resolving an unknown demand": ("""\
-  - id: r  # <-
+  - id: r
     type: demand_resolved
     at: 2020-01-08
     title: t
-    demand: nothing
+    demand: nothing  # <-
     outcome: met
     sources: [{ref: r}]
 """, "'demand' names unknown event 'nothing'"),
@@ -495,21 +495,21 @@ EVENT_CASES = {
     title: t
     detention: held
     sources: [{ref: r}]
-  - id: out-again  # <-
+  - id: out-again
     type: release
     at: 2020-01-09
     title: t
-    detention: held
+    detention: held  # <-
     sources: [{ref: r}]
 """, "releases detention 'held', which is not in force (they were already released)"),
     "unknown condition": ("""\
-  - id: x  # <-
+  - id: x
     type: threat
     at: 2020-01-06
     title: t
     actor: NTH
     consequence: c
-    condition: nothing
+    condition: nothing  # <-
     sources: [{ref: r}]
 """, "'condition' names unknown event 'nothing'"),
     "event not a mapping": ("""\
@@ -774,11 +774,11 @@ events:
     at: 2020-01-09
     title: dup
     sources: [{ref: r}]
-  - id: e  # <- because
+  - id: e
     type: statement
     at: 2020-01-08
     title: e
-    because: [late, nothing]
+    because: [late, nothing]  # <- because
     sources: [{ref: r}]
 """
 
@@ -808,8 +808,6 @@ def test_problems_sort_by_line_number_not_text():
     assert str(error) == "f:9: b\nf:10: a\nf:100: c"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an event with one problem is dropped before links are checked, "
-                                        "so its bad 'because' is only reported after the first fix")
 def test_link_problems_of_an_event_with_other_problems_are_reported_too(tmp_path, write_scenario, head):
     path = write_scenario(tmp_path, head + """\
 events:
@@ -827,9 +825,6 @@ events:
     assert any("unknown event 'nothing'" in m for m in messages)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an id YAML reads as a number (id: 2020) is accepted as '2020' but "
-                                        "not registered, so links to it are 'unknown' and its own bad links crash "
-                                        "with KeyError")
 def test_numeric_id_is_handled_like_any_other(tmp_path, write_scenario, head):
     path = write_scenario(tmp_path, head + """\
 events:
@@ -847,12 +842,10 @@ events:
     sources: [{ref: r}]
 """)
     problems = problems_of(path)  # KeyError today, not a ScenarioError
-    assert [p.line for p in problems] == [12]
+    assert [p.line for p in problems] == [15]  # the line of `because: [nothing]`
     assert "unknown event 'nothing'" in problems[0].message
 
 
-@pytest.mark.xfail(strict=True, reason="bug: events whose ids read as numbers are not counted, so the file is "
-                                        "said to have no events and duplicate numeric ids go unnoticed")
 def test_duplicate_numeric_ids_are_reported(tmp_path, write_scenario, head):
     path = write_scenario(tmp_path, head + """\
 events:

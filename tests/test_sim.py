@@ -252,8 +252,6 @@ def test_nothing_skipped_by_default(rules_log):
     assert rules_log.skipped == frozenset()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: sim.pruned walks events in time order only, so an event 'because' a "
-                                        "same-moment event written after it survives when that one is pruned")
 def test_skipping_follows_links_between_events_at_the_same_moment(tmp_path, write_scenario, head):
     log = run(tmp_path, write_scenario, head, """\
   - {id: c, type: statement, at: 2020-01-06, title: c, sources: [{ref: r}]}

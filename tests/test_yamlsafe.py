@@ -160,8 +160,6 @@ def test_empty_document_is_none_without_problems():
     assert load_yaml("", "f.yaml") == (None, [])
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an unclosed quote is reported at the end of the stream (a line past the "
-                                        "end of the file), without the line where the quoted scalar opens")
 def test_unclosed_quote_is_reported_where_it_opens():
     text = 'events:\n  - id: a\n    title: "unclosed\n  - id: b\n'
     data, problems = load_yaml(text, "f.yaml")
