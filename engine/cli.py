@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .api import moment, replay
-from .errors import CrisisError, DateError, ScenarioError
+from .errors import CrisisError, DateError, ReplayError, ScenarioError
 
 
 class Failure(click.ClickException):
@@ -29,6 +29,8 @@ def _run(fn):
         raise Failure(f"{exc}\n{count} problem{'s' if count != 1 else ''} found") from None
     except DateError as exc:
         raise Failure(f"error: {exc}") from None
+    except ReplayError as exc:  # already `file:line: message` when a file is to blame
+        raise Failure(str(exc) if exc.file else f"error: {exc}") from None
     except CrisisError as exc:
         raise Failure(f"error: {exc}") from None
 
@@ -81,7 +83,7 @@ def replay_cmd(scenario: Path, until, fmt, out, plot, no_plot, no_record) -> Non
         return
     scenario_id = timeline.log.scenario.id
     folder = out or Path("replays") / (scenario_id if cut is None else f"{scenario_id}-until-{until}")
-    written = record(timeline, folder, plot=False if no_plot else (plot or True))
+    written = _run(lambda: record(timeline, folder, plot=False if no_plot else (plot or True)))
     click.echo("recorded: " + ", ".join(str(p) for p in written), err=fmt == "json")
 
 
@@ -168,6 +170,8 @@ def plot_cmd(scenario: Path, output: Path, until) -> None:
 
 from .repl import repl_cmd  # noqa: E402  (defined in its own module; it imports cli only when run)
 main.add_command(repl_cmd)
+from .verify import verify_cmd  # noqa: E402
+main.add_command(verify_cmd)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

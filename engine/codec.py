@@ -23,6 +23,10 @@ converter.register_unstructure_hook(dt.datetime, stamp)
 converter.register_structure_hook(dt.datetime, lambda value, _: parse_moment(value))
 converter.register_unstructure_hook(dt.date, dt.date.isoformat)
 converter.register_structure_hook(dt.date, lambda value, _: dt.date.fromisoformat(value))
+# A whole number stays one (`duration_days: 10` is read back as 10, not 10.0), so a record read
+# from a log serialises to the same bytes again, and re-recording it keeps its chain hashes.
+converter.register_structure_hook(
+    float, lambda value, _: value if isinstance(value, int) and not isinstance(value, bool) else float(value))
 
 for _cls in (ev.Source, ev.Window, *ev.ALL_TYPES.values(), st.DemandState):
     _renames = {"from_": override(rename="from")} if "from_" in attrs.fields_dict(_cls) else {}

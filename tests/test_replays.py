@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import locale
 import os
 import subprocess
 import sys
@@ -35,6 +36,8 @@ def test_fresh_replay_reproduces_the_recorded_data(fresh: Path, name: str) -> No
 
 def test_fresh_replay_reproduces_the_manifest(fresh: Path) -> None:
     new, old = (json.loads((d / "manifest.json").read_text()) for d in (fresh, RECORDED))
+    for folder, data in ((fresh, new), (RECORDED, old)):  # the path from the folder to the scenario differs
+        assert (folder / data.pop("scenario_file")).resolve() == SCENARIO
     if new.get("plot_drawn_with") != old.get("plot_drawn_with"):  # PNG bytes depend on matplotlib
         for data in (new, old):
             data.pop("plot_drawn_with")
@@ -49,16 +52,38 @@ def test_fresh_replay_reproduces_the_recorded_plot(fresh: Path) -> None:
     assert (fresh / "plot.png").read_bytes() == (RECORDED / "plot.png").read_bytes()
 
 
-def _replay_in_subprocess(out: Path, seed: str, cwd: Path) -> None:
-    env = {**os.environ, "PYTHONHASHSEED": seed, "LC_ALL": "C", "TZ": "Pacific/Auckland"}
-    code = "import sys; from engine.cli import main; sys.exit(main())"
-    subprocess.run([sys.executable, "-c", code, "replay", str(SCENARIO), "--out", str(out), "--no-plot"],
-                   check=True, env={**env, "PYTHONPATH": str(ROOT)}, cwd=cwd, capture_output=True)
+def _other_locale() -> str:
+    """A locale unlike C (German or Turkish month names, comma decimals) if the system has one."""
+    for name in ("de_DE.UTF-8", "tr_TR.UTF-8", "fr_FR.UTF-8", "C.UTF-8"):
+        try:
+            locale.setlocale(locale.LC_ALL, name)
+        except locale.Error:
+            continue
+        finally:
+            locale.setlocale(locale.LC_ALL, "C")
+        return name
+    return "C"
 
 
-def test_replay_is_identical_across_hash_seeds_directories_and_time_zones(tmp_path: Path) -> None:
-    first, second = tmp_path / "a", tmp_path / "b"
-    _replay_in_subprocess(first, "1", ROOT)
-    _replay_in_subprocess(second, "987654", tmp_path)
+def _outputs_in_subprocess(out: Path, scenario: str, cwd: Path, env: dict[str, str]) -> dict[str, bytes]:
+    """Every output of one `crisis replay` run (JSON on stdout, the recorded files, an SVG plot)."""
+    code = ("import locale, sys; locale.setlocale(locale.LC_ALL, ''); "  # as an app embedding crisis might
+            "from engine.cli import main; sys.exit(main())")
+    result = subprocess.run([sys.executable, "-c", code, "replay", scenario, "--format", "json", "--out", str(out),
+                             "--plot", str(out.with_suffix(".svg"))],
+                            check=True, env={**os.environ, **env, "PYTHONPATH": str(ROOT)}, cwd=cwd, capture_output=True)
+    files = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    return {"stdout": result.stdout, "plot.svg": out.with_suffix(".svg").read_bytes(), **files}
+
+
+def test_outputs_are_identical_across_hash_seeds_directories_locales_and_time_zones(tmp_path: Path) -> None:
+    first = _outputs_in_subprocess(tmp_path / "a", "scenario/spring2014.yaml", ROOT,
+                                   {"PYTHONHASHSEED": "1", "LC_ALL": "C", "TZ": "Pacific/Auckland"})
+    second = _outputs_in_subprocess(tmp_path / "b", str(SCENARIO), tmp_path,
+                                    {"PYTHONHASHSEED": "987654", "LC_ALL": _other_locale(), "TZ": "America/Los_Angeles"})
+    assert sorted(first) == ["events.jsonl", "manifest.json", "plot.svg", "stdout", "timeline.json"]
+    for name in first:
+        assert first[name] == second[name], f"{name} differs between the two runs"
     for name in ("events.jsonl", "timeline.json"):
-        assert (first / name).read_bytes() == (second / name).read_bytes() == (RECORDED / name).read_bytes()
+        assert first[name] == (RECORDED / name).read_bytes()
+    assert first["stdout"] == (RECORDED / "timeline.json").read_bytes()
