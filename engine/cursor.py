@@ -83,6 +83,8 @@ class _Track:
         self._times: list[dt.datetime] | None = None
         self._index: dict[str, int] | None = None
         self._timeline: Timeline | None = None
+        self.compared: tuple[tuple[ev.Event, ...], tuple[ev.Event, ...]] | None = None
+        """(left out, added) against the original log, once asked for."""
 
     @property
     def times(self) -> list[dt.datetime]:
@@ -412,14 +414,22 @@ class Replay:
     @property
     def left_out(self) -> tuple[ev.Event, ...]:
         """Events of the original log missing from the altered one (skipped, caused by them, or no longer derived)."""
-        present = self._track.index
-        return tuple(e for e in self.original.events if e.id not in present)
+        return self._compared()[0]
 
     @property
     def added(self) -> tuple[ev.Event, ...]:
         """Derived events the altered log has and the original had not (a threat lapsing instead, …)."""
-        original = {e.id for e in self.original.events}
-        return tuple(e for e in self.log.events if e.id not in original)
+        return self._compared()[1]
+
+    def _compared(self) -> tuple[tuple[ev.Event, ...], tuple[ev.Event, ...]]:
+        track = self._track
+        if not self._skipped:
+            return (), ()
+        if track.compared is None:
+            original = self._tracks[frozenset()].index
+            track.compared = (tuple(e for e in self.original.events if e.id not in track.index),
+                              tuple(e for e in track.events if e.id not in original))
+        return track.compared
 
     def skip(self, *event_ids: str) -> "Replay":
         """Leave documented events out, with everything they caused, and recompute."""
