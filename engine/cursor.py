@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import difflib
-import json
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple
 
@@ -515,7 +514,8 @@ def read(path: str | Path) -> Log:
     """The log of a scenario file (simulated) or of a recorded replay folder (read back)."""
     path = Path(path)
     if path.is_dir():
-        return _read_recorded(path)
+        from .store import read_replay  # verified against its manifest and hash chain
+        return read_replay(path)
     from .reader import load_scenario
     return simulate(load_scenario(path))
 
@@ -523,39 +523,3 @@ def read(path: str | Path) -> Log:
 def load(path: str | Path, *, every: int = SNAPSHOT_EVERY) -> Replay:
     """A `Replay` of a scenario file or a recorded replay folder, with the cursor before the first event."""
     return Replay(read(path), every=every)
-
-
-def _read_recorded(folder: Path) -> Log:
-    try:
-        from .store import read_replay
-    except ImportError:
-        read_replay = _read_events
-    return read_replay(folder)
-
-
-def _read_events(folder: Path) -> Log:
-    """A recorded replay's log, rebuilt from events.jsonl and the model in timeline.json.
-
-    Its scenario holds the documented events of the log, so skips can re-run them.
-    """
-    from .codec import event_from_dict
-    from .errors import ReplayError
-    from .scenario import Model, Scenario
-
-    try:
-        records = (folder / "events.jsonl").read_text(encoding="utf-8").splitlines()
-        document = json.loads((folder / "timeline.json").read_text(encoding="utf-8"))
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ReplayError(f"{folder.name}: not a recorded replay: {exc}") from exc
-    events = tuple(event_from_dict(json.loads(line)) for line in records if line.strip())
-    model = document.get("model", {})
-    scenario = Scenario(
-        id=str(document.get("scenario", folder.name)), title=str(document.get("title", folder.name)),
-        path=folder / str(manifest.get("scenario_file", "scenario.yaml")), seeds=folder,
-        model=Model(half_life_days=model.get("half_life_days", 7.0),
-                    impulse_per_goldstein=model.get("impulse_per_goldstein", 1.0),
-                    **model.get("conditions", {})),
-        actors=(), documents=(), events=tuple(e for e in events if not e.DERIVED),
-        digest=str(manifest.get("scenario_sha256", "")))
-    return Log(scenario=scenario, events=events, skipped=frozenset(manifest.get("skipped", ())))

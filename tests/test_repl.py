@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,18 @@ def test_a_recorded_replay_opens_too(here: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "#44/63  2014-03-16  crimea-referendum" in result.output
     assert "| without crimea-referendum]> last\n#56/56  2014-05-03  osce-inspectors-released" in result.output
+
+
+def test_a_tampered_recorded_replay_is_a_clean_failure(here: Path) -> None:
+    folder = here / "spring2014"
+    shutil.copytree(ROOT / "replays" / "spring2014", folder)
+    lines = (folder / "events.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[5] = lines[5].replace("Kerry urges", "Kerry urged", 1)
+    assert lines[5].count("Kerry urged") == 1
+    (folder / "events.jsonl").write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["repl", "spring2014"], input="last\n")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "events.jsonl:" in result.output
 
 
 def test_a_bad_scenario_is_a_clean_failure(here: Path) -> None:
