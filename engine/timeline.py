@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import attrs
 
 from . import events as ev
-from .project import decay, impulse, scan, tension_at
+from .project import decay, impulse, scan, step, tension_at
 from .scenario import Model
 from .sim import Log
-from .state import State
+from .sim import paused_gc
+from .state import EMPTY, DemandChange, Items, State, _Record
 
 
-@attrs.frozen(kw_only=True)
-class Entry:
+class Entry(NamedTuple):
     """One step of a replay: an event and the state right after it."""
 
     event: ev.Event
@@ -25,7 +25,12 @@ class Entry:
 
 @attrs.frozen(kw_only=True)
 class Timeline:
-    """Every state of a replay, one per event of the log."""
+    """Every state of a replay, one per event of the log.
+
+    It holds them all, which suits replays of hand-written size; for logs of a million
+    events stream through `entries(log)` (or `project.scan`) instead, and keep snapshots
+    where random access is needed.
+    """
 
     log: Log
     entries: tuple[Entry, ...]
@@ -36,36 +41,53 @@ class Timeline:
 
     @property
     def final(self) -> State:
-        return self.entries[-1].state if self.entries else State()
+        return self.entries[-1].state if self.entries else EMPTY
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def until(self, moment: dt.datetime) -> "Timeline":
-        """The timeline cut after the last event at or before `moment` (its log is cut too)."""
-        log = attrs.evolve(self.log, events=tuple(e for e in self.log.events if e.at <= moment))
-        return attrs.evolve(self, log=log, entries=tuple(e for e in self.entries if e.event.at <= moment))
+        """The timeline cut after the last event at or before `moment`."""
+        return attrs.evolve(self, entries=tuple(e for e in self.entries if e.event.at <= moment))
 
     def state_at(self, moment: dt.datetime) -> State:
         """The state in force at `moment` (the last event at or before it)."""
         before = [e.state for e in self.entries if e.event.at <= moment]
-        return before[-1] if before else State()
+        return before[-1] if before else EMPTY
 
 
 def build(log: Log) -> Timeline:
     """Project `log` into its timeline (a scan of the reducers) with the changes of each step."""
-    model = log.scenario.model
-    entries, before = [], State()
-    for event, after in zip(log.events, scan(log.events, model)):
-        entries.append(Entry(event=event, state=after, changes=tuple(changes(before, after))))
+    with paused_gc():
+        return Timeline(log=log, entries=tuple(entries(log)))
+
+
+def entries(log: Log, state: State = EMPTY) -> Iterator[Entry]:
+    """Each event of `log` with the state after it and what it changed, one at a time.
+
+    The way to project a long log: nothing is kept, so memory stays flat however long
+    the log (`build` keeps every entry)."""
+    model, before, none = log.scenario.model, state, ()
+    for event in log.events:
+        after = step(before, event, model)
+        # inlined `Entry(…)` and the common case of `changes`: no part changed (statements, aid, …)
+        yield _entry(Entry, (event, after, none if after[4] is before[4] else tuple(changes(before, after))))
         before = after
-    return Timeline(log=log, entries=tuple(entries))
+
+
+_entry = tuple.__new__
 
 
 # --- what changed between two states ---
 
 def _describe_demand(d) -> str:
     return f"{d.from_} → {d.to}: {d.what}"
+
+
+def _deployment(d) -> str:
+    return (f"{'exercise' if d.exercise else 'deployment'}: {d.actor or '?'} in {d.region}"
+            + (f", {'~' if d.estimate else ''}{d.troops:,} troops" if d.troops else "")
+            + (f", {d.assets}" if d.assets else ""))
 
 
 _PARTS: tuple[tuple[str, str, Callable[[Any], str], Callable[[Any, Any], str | None]], ...] = (
@@ -76,10 +98,7 @@ _PARTS: tuple[tuple[str, str, Callable[[Any], str], Callable[[Any, Any], str | N
     ("sanctions", "id", lambda s: f"sanctions in force: {s.actor or '?'} against {s.against} ({'; '.join(s.measures)})", None),
     ("threats", "id", lambda t: f"threat: {t.actor or '?'} — {t.consequence}",
      lambda a, b: f"threat {b.status}: {b.actor or '?'} — {b.consequence}" if a.status != b.status else None),
-    ("deployments", "id",
-     lambda d: f"{'exercise' if d.exercise else 'deployment'}: {d.actor or '?'} in {d.region}"
-               + (f", {'~' if d.estimate else ''}{d.troops:,} troops" if d.troops else "")
-               + (f", {d.assets}" if d.assets else ""), None),
+    ("deployments", "id", _deployment, None),
     ("detentions", "id", lambda d: f"detained: {d.detained}" + (f" in {d.place}" if d.place else ""), None),
     ("control", "site", lambda c: f"control: {c.site} → {c.controller}" + (" (partly)" if c.partial else ""),
      lambda a, b: f"control: {b.site} {a.controller} → {b.controller}" if a.controller != b.controller else None),
@@ -94,23 +113,129 @@ _GONE = {
 
 
 def changes(before: State, after: State) -> list[str]:
-    """What `after` has that `before` did not, in words, part by part."""
-    out = []
+    """What `after` has that `before` did not, in words, part by part.
+
+    A part `after` shares with `before` is skipped unread, and a part made from
+    `before`'s by one step is compared at the one item that step touched; only unrelated
+    states are compared item by item.
+    """
+    out: list[str] = []
+    if before[4] is after[4]:  # no part changed (statements, aid, …): the common case
+        return out
     for part, key, added, changed in _PARTS:
-        old = {getattr(x, key): x for x in getattr(before, part)}
-        new = {getattr(x, key): x for x in getattr(after, part)}
-        for k, item in new.items():
-            if k not in old:
-                out.append(added(item))
-            elif changed is not None and item != old[k]:
-                text = changed(old[k], item)
-                if text:
-                    out.append(text)
-        for k, item in old.items():
-            if k not in new:
-                out.append(_GONE.get(part, lambda x: f"{part} ended")(item))
-    out.extend(f"ousted: {who}" for who in after.ousted[len(before.ousted):])
+        old_part, new_part = getattr(before, part), getattr(after, part)
+        if old_part is new_part:
+            continue
+        if new_part.parent == old_part.serial:
+            _touched(out, part, old_part, new_part)
+        else:
+            _compare(out, part, key, old_part, new_part, added, changed)
+    old, new = before.ousted, after.ousted
+    if new is not old:
+        if new.parent == old.serial:
+            out.append(f"ousted: {new.added()}")
+        else:
+            out.extend(f"ousted: {who}" for who in tuple(new)[len(old):])
     return out
+
+
+def _touched(out: list[str], part: str, old_part: Items, new_part: Items) -> None:
+    """The change of one step, read from the records of the one item it added, changed or removed."""
+    touched = new_part.touched
+    new = new_part.found(touched)
+    old = old_part.found(touched) if not isinstance(touched, int) else None
+    if new is None and old is None:
+        return
+    if type((new or old)[0]) is _Record:  # items built by hand: describe the items themselves
+        _touched_items(out, part, old, new, new_part)
+        return
+    text = _TEXT[part]
+    if old is None and new is not None:
+        out.append(text.added(*new))
+    elif old is not None and new is not None:
+        line = text.changed(old, new) if text.changed is not None and old != new else None
+        if line:
+            out.append(line)
+    elif old is not None:
+        out.append(text.gone(*old))
+
+
+def _touched_items(out: list[str], part: str, old, new, items: Items) -> None:
+    _, _, added, changed = next(p for p in _PARTS if p[0] == part)
+    make = items._kind.make
+    old_item = make(*old) if old is not None else None
+    new_item = make(*new) if new is not None else None
+    if old_item is None and new_item is not None:
+        out.append(added(new_item))
+    elif old_item is not None and new_item is not None:
+        if changed is not None and new_item != old_item:
+            line = changed(old_item, new_item)
+            if line:
+                out.append(line)
+    elif old_item is not None:
+        out.append(_GONE.get(part, lambda x: f"{part} ended")(old_item))
+
+
+class _Text(NamedTuple):
+    """The words for one part, from an item's record and change (see `state.Kind`)."""
+
+    added: Callable[[Any, Any], str]
+    changed: Callable[[tuple, tuple], str | None] | None = None
+    gone: Callable[[Any, Any], str] | None = None
+
+
+def _demand_changed(old: tuple, new: tuple) -> str | None:
+    (e, a), (_, b) = old, new
+    a, b = a or DemandChange(), b or DemandChange()
+    if a.status != b.status:
+        return f"demand {b.status}: {_describe_demand(e)}"
+    return f"demand overdue: {_describe_demand(e)}" if b.overdue and not a.overdue else None
+
+
+def _deployment_record(e, _=None) -> str:
+    exercise = e.TYPE == "exercise"
+    troops, estimate, assets = e.troops, not exercise and e.estimate, None if exercise else e.assets
+    return (f"{'exercise' if exercise else 'deployment'}: {e.actor or '?'} in {e.region}"
+            + (f", {'~' if estimate else ''}{troops:,} troops" if troops else "")
+            + (f", {assets}" if assets else ""))
+
+
+def _control_changed(old: tuple, new: tuple) -> str | None:
+    (a, _), (b, _) = old[0], new[0]
+    return f"control: {b.site} {a.to} → {b.to}" if a.to != b.to else None
+
+
+_TEXT: dict[str, _Text] = {
+    "demands": _Text(lambda e, _: f"demand opened: {_describe_demand(e)}", _demand_changed),
+    "sanctions": _Text(lambda e, _: f"sanctions in force: {e.actor or '?'} against {e.against} ({'; '.join(e.measures)})",
+                       gone=lambda e, _: f"sanctions lifted: {e.against}"),
+    "threats": _Text(lambda e, _: f"threat: {e.actor or '?'} — {e.consequence}",
+                     lambda old, new: (f"threat {new[1].status}: {new[0].actor or '?'} — {new[0].consequence}"
+                                       if (old[1] and old[1].status or "pending") != (new[1] and new[1].status or "pending")
+                                       else None)),
+    "deployments": _Text(_deployment_record, gone=lambda e, _: (
+        f"{'exercise over' if e.TYPE == 'exercise' else 'withdrawn'}: {e.actor or '?'} in {e.region}")),
+    "detentions": _Text(lambda e, _: f"detained: {e.detained}" + (f" in {e.place}" if e.place else ""),
+                        gone=lambda e, _: f"released: {e.detained}"),
+    "control": _Text(lambda r, _: f"control: {r[0].site} → {r[0].to}" + (" (partly)" if r[0].partial else ""),
+                     _control_changed, lambda r, _: "control ended"),
+    "talks": _Text(lambda e, _: f"talks ({e.mode}): {', '.join(e.participants)}" + (f" in {e.place}" if e.place else "")),
+}
+
+
+def _compare(out: list[str], part: str, key: str, old_part: Items, new_part: Items, added, changed) -> None:
+    old = {getattr(x, key): x for x in old_part}
+    new = {getattr(x, key): x for x in new_part}
+    for k, item in new.items():
+        if k not in old:
+            out.append(added(item))
+        elif changed is not None and item != old[k]:
+            text = changed(old[k], item)
+            if text:
+                out.append(text)
+    for k, item in old.items():
+        if k not in new:
+            out.append(_GONE.get(part, lambda x: f"{part} ended")(item))
 
 
 # --- why: tension broken down by event ---
