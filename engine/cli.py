@@ -172,6 +172,8 @@ from .repl import repl_cmd  # noqa: E402  (defined in its own module; it imports
 main.add_command(repl_cmd)
 from .verify import verify_cmd  # noqa: E402
 main.add_command(verify_cmd)
+from .synth import synth_cmd  # noqa: E402
+main.add_command(synth_cmd)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
