@@ -291,3 +291,15 @@ def test_a_recorded_replay_opens_at_the_same_states(spring) -> None:
 def test_engine_exports_the_api() -> None:
     assert engine.load is load and engine.Replay is Replay
     assert callable(engine.replay)  # the module's name does not shadow the function
+
+
+def test_the_readme_session_runs_as_shown(monkeypatch) -> None:
+    import doctest
+
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("as usable in IPython or Jupyter:\n\n```python\n")[1].split("```")[0]
+    test = doctest.DocTestParser().get_doctest(block, {}, "README", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0
