@@ -1,0 +1,318 @@
+"""The benchmark suite: `python -m engine.bench [--max N]`.
+
+For each size (10,000, 100,000 and 1,000,000 documented events by default) it generates
+a synthetic scenario (`engine.synth`, JSON Lines) and a recorded replay of it, then runs
+each phase in a fresh Python process, so that phases neither share warm caches nor add
+to each other's peak memory:
+
+- the floor: a bare SimPy process stepping through the scenario's timestamps with a
+  trivial fold, and a plain Python loop doing the same fold;
+- `simulate` (SimPy engine, derived events included) and the projection of the full
+  state timeline, streamed through `project.scan` (nothing kept), alone and together;
+- loading the scenario, and loading the recorded replay (`store.read_replay`);
+- the cold start of `crisis replay scenario/spring2014.yaml --format json --no-plot`.
+
+Each line gives wall-clock and CPU seconds (best of `--repeat` runs), events per second,
+the throughput relative to the SimPy floor of the same size (from CPU seconds, which
+other processes on the machine disturb less than wall-clock), and the phase's peak
+resident memory. The output format is kept stable so that runs can be compared.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+SIZES = (10_000, 100_000, 1_000_000)
+ROOT = Path(__file__).resolve().parent.parent
+PHASES = ("floor-simpy", "floor-loop", "simulate", "project", "simulate+project", "load-scenario", "load-replay")
+LABELS = {
+    "floor-simpy": "floor: bare SimPy loop", "floor-loop": "floor: plain Python loop", "simulate": "simulate",
+    "project": "project (scan)", "simulate+project": "simulate + project", "load-scenario": "load scenario (JSONL)",
+    "load-replay": "load recorded replay",
+}
+
+
+# --- phases: each runs in its own process and prints one JSON line --------------------------------
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process (VmHWM), in MB."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
+    """Best wall-clock and best CPU seconds of `repeat` runs, and the last result."""
+    walls, cpus, result = [], [], None
+    for _ in range(repeat):
+        result = None
+        w, c = time.perf_counter(), time.process_time()
+        result = fn()
+        walls.append(time.perf_counter() - w)
+        cpus.append(time.process_time() - c)
+    return min(walls), min(cpus), result
+
+
+def _stamps(scenario) -> tuple[list[float], list[float]]:
+    start = scenario.events[0].at
+    return [(e.at - start).total_seconds() for e in scenario.events], [e.goldstein for e in scenario.events]
+
+
+def floor_simpy(times: list[float], scores: list[float]) -> float:
+    """A bare SimPy process stepping through the timestamps, folding a decayed sum."""
+    import simpy
+
+    env = simpy.Environment()
+    total = [0.0]
+
+    def feed():
+        acc = 0.0
+        for at, score in zip(times, scores):
+            delay = at - env.now
+            if delay:
+                yield env.timeout(delay)
+            acc = acc * 0.5 + score
+        total[0] = acc
+
+    env.process(feed())
+    env.run()
+    return total[0]
+
+
+def floor_loop(times: list[float], scores: list[float]) -> float:
+    """The same fold in a plain loop."""
+    acc, now = 0.0, 0.0
+    for at, score in zip(times, scores):
+        now = at
+        acc = acc * 0.5 + score
+    return acc + now * 0.0
+
+
+def run_phase(phase: str, scenario_path: Path, replay: Path | None, repeat: int) -> dict[str, Any]:
+    """Run one phase here and return its figures."""
+    from .project import scan
+    from .reader import load_scenario
+    from .sim import simulate
+
+    out: dict[str, Any] = {"phase": phase}
+    if phase == "load-scenario":
+        wall, cpu, scenario = _timed(lambda: load_scenario(scenario_path), repeat)
+        out.update(wall=wall, cpu=cpu, events=len(scenario.events))
+    elif phase == "load-replay":
+        try:
+            from .store import read_replay
+        except ImportError:
+            return {**out, "skipped": "engine.store is not there"}
+        try:
+            wall, cpu, log = _timed(lambda: read_replay(replay), repeat)
+        except Exception as exc:  # a refusal is a result too: report it
+            return {**out, "skipped": f"{type(exc).__name__}: {exc}"[:200]}
+        out.update(wall=wall, cpu=cpu, events=sum(1 for e in log if not e.DERIVED), log=len(log))
+    else:
+        scenario = load_scenario(scenario_path)
+        out["events"] = len(scenario.events)
+        if phase.startswith("floor"):
+            times, scores = _stamps(scenario)
+            del scenario
+            fold = floor_simpy if phase == "floor-simpy" else floor_loop
+            out["wall"], out["cpu"], _ = _timed(lambda: fold(times, scores), repeat)
+        else:
+            model = scenario.model
+
+            def project(log) -> int:
+                n = 0
+                for _ in scan(log.events, model):
+                    n += 1
+                return n
+
+            if phase == "simulate":
+                out["wall"], out["cpu"], log = _timed(lambda: simulate(scenario), repeat)
+            elif phase == "project":
+                log = simulate(scenario)
+                out["wall"], out["cpu"], _ = _timed(lambda: project(log), repeat)
+            else:
+                out["wall"], out["cpu"], log = _timed(lambda: project(simulate(scenario)) and None, repeat)
+                log = None
+            if log is not None:
+                out["log"] = len(log)
+    out["rss_mb"] = _peak_mb()
+    return out
+
+
+# --- preparing the inputs ---------------------------------------------------------------------------
+
+
+def prepare(size: int, seed: int, folder: Path) -> tuple[Path, Path]:
+    """The synthetic scenario of `size` events and a recorded replay of it (made once, then reused)."""
+    scenario = folder / f"synthetic-{size}-{seed}.jsonl"
+    replay = folder / f"replay-{size}-{seed}"
+    if not scenario.exists():
+        from .synth import write
+        write(scenario, size, seed)
+    if not (replay / "manifest.json").exists():
+        subprocess.run([sys.executable, "-m", "engine.bench", "--record", str(scenario), str(replay)], check=True,
+                       cwd=ROOT, env=_env())
+    return scenario, replay
+
+
+def record_log(scenario_path: Path, folder: Path) -> None:
+    """Record the replay of a scenario (its event log and manifest: a timeline.json of a
+    million rows is not what the benchmark reads back)."""
+    from .atomic import atomic_write
+    from .reader import load_scenario
+    from .record import EVENTS, MANIFEST, chained_log_text, manifest
+    from .render import dumps
+    from .sim import simulate
+    from .timeline import Timeline
+
+    log = simulate(load_scenario(scenario_path))
+    text, head = chained_log_text(log)
+    blob = text.encode("utf-8")
+    del text
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write(folder / EVENTS, blob)
+    data = manifest(Timeline(log=log, entries=()), {EVENTS: blob}, None, folder, head)
+    atomic_write(folder / MANIFEST, dumps(data).encode("utf-8"))
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def measure(phase: str, scenario: Path, replay: Path, repeat: int) -> dict[str, Any]:
+    """One phase in a fresh process."""
+    done = subprocess.run([sys.executable, "-m", "engine.bench", "--phase", phase, str(scenario), str(replay),
+                           "--repeat", str(repeat)], capture_output=True, text=True, cwd=ROOT, env=_env())
+    if done.returncode != 0:
+        return {"phase": phase, "skipped": f"failed: {done.stderr.strip().splitlines()[-1:]}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def cold_start(repeat: int = 3) -> dict[str, Any]:
+    """`crisis replay scenario/spring2014.yaml --format json --no-plot` from a fresh process, recorded
+    into a temporary folder; and whether matplotlib was imported."""
+    scenario = ROOT / "scenario" / "spring2014.yaml"
+    code = ("import sys; from engine.cli import main\n"
+            "try:\n    main()\nfinally:\n    sys.stderr.write('matplotlib' in sys.modules and '\\nMATPLOTLIB\\n' or '')")
+    walls, imported = [], False
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            done = subprocess.run([sys.executable, "-c", code, "replay", str(scenario), "--format", "json",
+                                   "--no-plot", "--out", str(Path(tmp) / "out")], capture_output=True, text=True,
+                                  cwd=tmp, env=_env())
+            walls.append(time.perf_counter() - start)
+            imported = imported or "MATPLOTLIB" in done.stderr or done.returncode != 0
+    return {"wall": min(walls), "matplotlib": imported}
+
+
+# --- the report -------------------------------------------------------------------------------------
+
+
+def _row(size: int, r: dict[str, Any], floor_cpu: float | None) -> str:
+    label = LABELS[r["phase"]]
+    if "skipped" in r:
+        return f"{size:>11,}  {label:<26}  skipped: {r['skipped']}"
+    rate = r["events"] / r["wall"] if r["wall"] else float("inf")
+    ratio = f"{floor_cpu / r['cpu']:8.2f}" if floor_cpu and r["cpu"] and r["phase"] != "floor-simpy" else \
+        f"{1.0:8.2f}" if r["phase"] == "floor-simpy" else f"{'':>8}"
+    if r["phase"].startswith("load"):
+        ratio = f"{'':>8}"
+    return (f"{size:>11,}  {label:<26}  {r['wall']:8.3f}  {r['cpu']:8.3f}  {rate:12,.0f}  {ratio}  "
+            f"{r['rss_mb']:9.0f}")
+
+
+def report(sizes: tuple[int, ...], seed: int, folder: Path, repeat: int, write: Callable[[str], None]) -> dict:
+    """Run every phase for every size and write the table, the growth and the targets."""
+    import simpy
+
+    write(f"crisis bench: python {platform.python_version()}, simpy {simpy.__version__}, "
+          f"{os.cpu_count()} cores, {platform.system()} {platform.machine()}, seed {seed}")
+    write(f"{'events':>11}  {'phase':<26}  {'wall s':>8}  {'cpu s':>8}  {'events/s':>12}  {'vs floor':>8}  "
+          f"{'peak MB':>9}")
+    results: dict[int, dict[str, dict]] = {}
+    for size in sizes:
+        scenario, replay = prepare(size, seed, folder)
+        runs = 1 if size >= 1_000_000 else repeat
+        rows = results[size] = {}
+        for phase in PHASES:
+            rows[phase] = measure(phase, scenario, replay, runs)
+            floor = rows.get("floor-simpy", {}).get("cpu")
+            write(_row(size, rows[phase], floor))
+    write("")
+    first, last = sizes[0], sizes[-1]
+    per = {s: results[s]["simulate+project"]["cpu"] / results[s]["simulate+project"]["events"] for s in sizes
+           if "cpu" in results[s]["simulate+project"]}
+    if first in per and last in per:
+        growth = per[last] / per[first]
+        write(f"growth, simulate + project, CPU time per event: " + ", ".join(
+            f"{s:,}: {per[s] * 1e6:.2f} us" for s in sizes if s in per)
+              + f"; {last:,} vs {first:,}: x{growth:.2f} ({'linear' if growth <= 1.5 else 'NOT linear'}, limit x1.50)")
+    start = cold_start()
+    write(f"cold start, crisis replay scenario/spring2014.yaml --format json --no-plot: {start['wall']:.2f} s wall, "
+          f"matplotlib {'imported' if start['matplotlib'] else 'not imported'}")
+    write("")
+    top = results[last]
+    write(f"targets at {last:,} events:")
+    both, floor = top["simulate+project"], top["floor-simpy"]
+    if "cpu" in both and "cpu" in floor:
+        ratio = floor["cpu"] / both["cpu"]
+        write(f"  simulate + project >= 0.5 x floor throughput: {ratio:.2f} x  {'met' if ratio >= 0.5 else 'NOT met'}")
+    peak = max(r.get("rss_mb", 0) for r in top.values())
+    write(f"  peak memory < 1024 MB: {peak:.0f} MB (largest phase)  {'met' if peak < 1024 else 'NOT met'}")
+    loaded = top["load-replay"]
+    if "wall" in loaded:
+        write(f"  load recorded replay < 3 s: {loaded['wall']:.2f} s  {'met' if loaded['wall'] < 3 else 'NOT met'}")
+    else:
+        write(f"  load recorded replay < 3 s: not measured ({loaded.get('skipped')})")
+    cold_ok = start["wall"] < 0.5 and not start["matplotlib"]
+    write(f"  cold start < 0.5 s, matplotlib not imported: {start['wall']:.2f} s  {'met' if cold_ok else 'NOT met'}")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m engine.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--max", type=int, default=SIZES[-1], help="largest size (default 1,000,000)")
+    parser.add_argument("--sizes", help="comma-separated sizes instead of 10k, 100k, 1M (up to --max)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic scenarios (default 7)")
+    parser.add_argument("--dir", type=Path, help="folder for the generated inputs, kept between runs "
+                                                 "(default: a temporary folder)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per phase below 1M, best kept (default 3)")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--record", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.record:
+        record_log(Path(args.record[0]), Path(args.record[1]))
+        return 0
+    if args.phase:
+        print(json.dumps(run_phase(args.phase, Path(args.paths[0]), Path(args.paths[1]), args.repeat)))
+        return 0
+    sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else SIZES
+    sizes = tuple(s for s in sizes if s <= args.max) or (args.max,)
+    if args.dir:
+        args.dir.mkdir(parents=True, exist_ok=True)
+        report(sizes, args.seed, args.dir, args.repeat, print)
+    else:
+        with tempfile.TemporaryDirectory(prefix="crisis-bench-") as tmp:
+            report(sizes, args.seed, Path(tmp), args.repeat, print)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
