@@ -351,6 +351,7 @@ class Session(cmd.Cmd):
         """show EVENT_ID: the event in full, with what caused it, what it led to, and its sources' quotes."""
         r = self.replay
         e = r.lookup(self._needs(arg, "show", "an event id"))
+        self._altered()
         position = r.position_of(e.id)
         where = f"#{position}/{len(r)}" if position is not None else "left out of this altered timeline"
         self.say(f"{e.id}  [{e.TYPE}{'; derived' if e.DERIVED else ''}]  {where}")
