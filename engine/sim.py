@@ -108,7 +108,8 @@ class Run:
 
     def emit(self, event: ev.Event) -> None:
         """Append `event` to the log at the next position; start or wake the rules watching it."""
-        event = PLACE[type(event)](event, len(self.log))
+        if event.seq != len(self.log):  # derived events are made in place already
+            event = PLACE[type(event)](event, len(self.log))
         self.log.append(event)
         if event.id in self.watched:
             self.happened.add(event.id)
@@ -140,10 +141,10 @@ class Run:
 
 
 def derived(run: Run, cls: type[ev.Event], at: dt.datetime, **fields) -> ev.Event:
-    """A derived event at `at`, scored by its type's CAMEO code."""
+    """A derived event at `at`, scored by its type's CAMEO code, made for the log's next position."""
     title = fields["title"]
     fields["title"] = title if len(title) <= 80 else title[:79].rstrip() + "…"
-    return cls(at=at, cameo=cls.DEFAULT_CAMEO, goldstein=cameo.goldstein(cls.DEFAULT_CAMEO), **fields)
+    return cls(at=at, cameo=cls.DEFAULT_CAMEO, goldstein=cameo.goldstein(cls.DEFAULT_CAMEO), seq=len(run.log), **fields)
 
 
 # --- rules: each is called when the event it watches is emitted, and sets SimPy timers ---
