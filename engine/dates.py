@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 from .errors import DateError
+from .limits import EARLIEST_YEAR, LATEST_YEAR
 
 UTC = dt.timezone.utc
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -16,20 +17,24 @@ def parse_moment(text: object) -> dt.datetime:
     if not isinstance(text, str):
         raise DateError(f"expected an ISO date like 2014-03-16, got {text!r}")
     value = text.strip()
+    moment = None
     try:
         if _DATE.match(value):
-            return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), tzinfo=UTC)
-        match = _DATETIME.match(value)
-        if match:
+            moment = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), tzinfo=UTC)
+        elif match := _DATETIME.match(value):
             day, hour, minute, second, _ = match.groups()
-            return dt.datetime.combine(
+            moment = dt.datetime.combine(
                 dt.date.fromisoformat(day), dt.time(int(hour), int(minute), int(second or 0)), tzinfo=UTC
             )
     except ValueError as exc:
         raise DateError(f"impossible date {value!r}: {exc}") from exc
-    raise DateError(
-        f"bad date {value!r}: use an ISO date (2014-03-16) or a UTC date-time (2014-03-16T08:30:00Z)"
-    )
+    if moment is None:
+        raise DateError(
+            f"bad date {value!r}: use an ISO date (2014-03-16) or a UTC date-time (2014-03-16T08:30:00Z)"
+        )
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise DateError(f"date {value!r} is out of range: years {EARLIEST_YEAR} to {LATEST_YEAR} are supported")
+    return moment
 
 
 def parse_day(text: object) -> dt.date:

@@ -16,6 +16,9 @@ MAX_ALIASES = 10_000
 """Most aliases (`*name`) in one document."""
 MAX_ITEMS = 10_000
 """Most items in one top-level list (events, actors, documents)."""
+EARLIEST_YEAR, LATEST_YEAR = 1000, 9000
+"""The years a date may have. Python's dates run from year 1 to 9999; rules add up to 100 years
+(an exercise's duration) to a date, and a plot's margins reach 5% of its span beyond both ends."""
 MAX_MESSAGE = 500
 """Longest problem message shown; longer ones (quoting huge values) are cut."""
 

@@ -50,9 +50,19 @@ def bands(timeline: Timeline) -> list[tuple[str, str, dt.datetime, dt.datetime]]
     return sorted(out, key=lambda b: (b[2], b[1]))
 
 
+def _span(timeline: Timeline) -> dt.timedelta:
+    entries = timeline.entries
+    return entries[-1].event.at - entries[0].event.at if entries else dt.timedelta(0)
+
+
+def _step(timeline: Timeline) -> dt.timedelta:
+    """Sample every 6 hours, or coarser over long spans: a curve has a few thousand points at most."""
+    return max(dt.timedelta(hours=6), _span(timeline) / 4000)
+
+
 def plot_tension(timeline: Timeline, ax: Axes, labels: int = 18, cursor: dt.datetime | None = None) -> Axes:
     """Tension curve, a marker per event (red conflict, blue cooperation) and labels on the largest."""
-    series = tension_series(timeline)
+    series = tension_series(timeline, step=_step(timeline))
     ax.plot([_naive(t) for t, _ in series], [v for _, v in series], color="black", linewidth=1.4, label="tension")
     for kind, label, start, end in bands(timeline):
         ax.axvspan(_naive(start), _naive(end), color="#e08214" if kind == "exercise" else "#8073ac", alpha=0.12, lw=0)
@@ -125,8 +135,12 @@ def figure(timeline: Timeline, cursor: dt.datetime | None = None) -> Figure:
         plot_tension(timeline, top, cursor=cursor)
         plot_steps(timeline, mid, "open_demands", "open demands")
         plot_steps(timeline, low, "sanctions", "sanctions\nin force")
-        low.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
-        low.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
+        if _span(timeline) <= dt.timedelta(days=366):
+            low.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
+            low.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
+        else:  # a Monday tick per week would be thousands of ticks
+            low.xaxis.set_major_locator(mdates.AutoDateLocator())
+            low.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
         low.tick_params(axis="x", labelsize=7)
     return fig
 

@@ -122,7 +122,7 @@ def load_scenario(path: str | Path) -> Scenario:
     if data is None and not problems:
         reader.problem(1, "the file is empty: expected 'scenario', 'actors' and 'events' sections")
     scenario = None
-    if data is not None and reader.mapping(data, 1, "the file"):
+    if data is not None and reader.mapping(data, 1, "the file") is not None:  # `{}` is a mapping too
         scenario = _read(reader, data)
     if reader.problems or scenario is None:
         raise ScenarioError(reader.problems)

@@ -29,7 +29,7 @@ from .record import EVENTS, FORMAT, MANIFEST, TIMELINE
 from .scenario import Actor, Document, Model, Scenario
 from .sim import Log
 
-__all__ = ["Replay", "ReplayWarning", "open_replay", "read_replay", "upgrade"]
+__all__ = ["Recording", "ReplayWarning", "open_replay", "read_replay", "upgrade"]
 
 MAX_EVENTS = 2 * MAX_ITEMS  # every documented event can add at most one derived event
 
@@ -39,7 +39,7 @@ class ReplayWarning(UserWarning):
 
 
 @attrs.frozen(kw_only=True, eq=False)
-class Replay:
+class Recording:
     """A recorded replay read back from its folder."""
 
     folder: Path
@@ -68,12 +68,12 @@ def read_replay(folder: str | Path, recover: bool = False) -> Log:
     return replay.log
 
 
-def open_replay(folder: str | Path, recover: bool = False) -> Replay:
+def open_replay(folder: str | Path, recover: bool = False) -> Recording:
     """Read and verify the replay in `folder`; raise a ReplayError at the first thing that does not match.
 
     With `recover=True` a damaged or cut-short event log gives the events before its first
     bad line instead (and files that do not match their manifest are reported, not fatal);
-    `Replay.problem` says what was wrong.
+    `Recording.problem` says what was wrong.
     """
     folder = Path(folder)
     recover_folder(folder)  # a recording a crash interrupted is finished or undone first
@@ -118,7 +118,7 @@ def open_replay(folder: str | Path, recover: bool = False) -> Replay:
             fail(log_problem)
     scenario, scenario_notes = _scenario(folder, manifest, events)
     log = Log(scenario=scenario, events=tuple(events), skipped=frozenset(manifest["skipped"]))
-    return Replay(folder=folder, log=log, manifest=manifest, recorded_format=recorded, total=manifest["events"],
+    return Recording(folder=folder, log=log, manifest=manifest, recorded_format=recorded, total=manifest["events"],
                   notes=tuple(notes + scenario_notes), problem=problem)
 
 

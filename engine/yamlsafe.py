@@ -134,7 +134,14 @@ _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_located_seque
 
 def load_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
     """Parse `text` safely; return the data (None if unreadable) and the problems found."""
-    loader = _Loader(text, filename)
+    try:
+        loader = _Loader(text, filename)
+    except yaml.reader.ReaderError as exc:  # the whole text is checked for unprintable characters first
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character
+        escape = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+        message = f"malformed YAML: character U+{code:04X} is not allowed (inside double quotes, write it as {escape})"
+        return None, [Problem(file=filename, line=line, message=message)]
     try:
         data = loader.get_single_data()
     except LimitExceeded as exc:
