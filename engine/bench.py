@@ -118,6 +118,13 @@ def run_phase(phase: str, scenario_path: Path, replay: Path | None, repeat: int)
             from .store import read_replay
         except ImportError:
             return {**out, "skipped": "engine.store is not there"}
+        from . import store
+
+        recorded = json.loads((replay / "manifest.json").read_text(encoding="utf-8"))["events"]
+        limit = getattr(store, "MAX_EVENTS", recorded)
+        if recorded > limit:  # measure what reading would cost, and say the limit refuses it
+            store.MAX_EVENTS = recorded
+            out["note"] = f"store.MAX_EVENTS ({limit:,}) refuses this replay: lifted to measure"
         try:
             wall, cpu, log = _timed(lambda: read_replay(replay), repeat)
         except Exception as exc:  # a refusal is a result too: report it
@@ -234,7 +241,7 @@ def _row(size: int, r: dict[str, Any], floor_cpu: float | None) -> str:
     if r["phase"].startswith("load"):
         ratio = f"{'':>8}"
     return (f"{size:>11,}  {label:<26}  {r['wall']:8.3f}  {r['cpu']:8.3f}  {rate:12,.0f}  {ratio}  "
-            f"{r['rss_mb']:9.0f}")
+            f"{r['rss_mb']:9.0f}" + (f"  ({r['note']})" if r.get("note") else ""))
 
 
 def report(sizes: tuple[int, ...], seed: int, folder: Path, repeat: int, write: Callable[[str], None]) -> dict:

@@ -50,6 +50,8 @@ def event_to_dict(event: ev.Event) -> dict[str, Any]:
 
 def event_from_dict(data: dict[str, Any]) -> ev.Event:
     """Inverse of `event_to_dict`; a ReplayError when the record is not a known event."""
+    if not _FAST:
+        _FAST.update((name, _fast(cls)) for name, cls in ev.ALL_TYPES.items())  # once, when a log is first read
     build = _FAST.get(data.get("type"))  # type: ignore[arg-type]
     if build is not None:
         try:
@@ -197,7 +199,7 @@ def _fast(cls: type[ev.Event]):
     return scope["build"]
 
 
-_FAST = {name: _fast(cls) for name, cls in ev.ALL_TYPES.items()}
+_FAST: dict[str, Any] = {}
 
 
 # JSON leaves C1 controls, line separators and bidi overrides raw; escaped, a terminal shows them instead of obeying.
