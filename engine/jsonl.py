@@ -14,8 +14,10 @@ keeps a million events within memory.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import json.scanner
 import re
 from operator import attrgetter
 from pathlib import Path
@@ -29,6 +31,7 @@ from .limits import MAX_MESSAGE
 from .quotes import SeedLibrary
 from .reader import ID, MAX_TITLE, TOP_KEYS, _actors, _check_links, _documents, _event, _id_of, _Links, _model, _Reader
 from .scenario import Scenario
+from .sim import paused_gc
 from .yamlsafe import Mapping, Sequence
 
 FORMAT = 1
@@ -39,6 +42,9 @@ MAX_EVENTS = 5_000_000
 """Most events in one JSONL scenario (the YAML reader allows far fewer)."""
 HEADER_KEYS = ("format",) + tuple(k for k in TOP_KEYS if k != "events")
 
+_scan = json.scanner.make_scanner(json.JSONDecoder())
+_fromisoformat = dt.datetime.fromisoformat
+_UTC_STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 _STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?")
 
 
@@ -56,7 +62,7 @@ def load_jsonl(path: str | Path, shown: str | None = None) -> Scenario:
     except OSError as exc:
         raise ScenarioError([Problem(file=shown, line=0, message=f"cannot read: {exc.strerror}")]) from None
     digest = hashlib.sha256()
-    with handle:
+    with handle, paused_gc():
         first = _line(reader, handle, 1, digest)
         if first is None:
             reader.problem(1, "the file is empty: expected a header line, then one event per line")
@@ -88,6 +94,14 @@ def _line(r: _Reader, handle, number: int, digest) -> bytes | None:
 
 
 def _parse(r: _Reader, raw: bytes, number: int) -> Any:
+    try:
+        text = raw.decode("utf-8")
+        value, end = _scan(text, 0)  # the C scanner json.loads uses, without its checks of the encoding
+        if not text[end:].isspace():
+            raise ValueError("extra data")
+        return value
+    except (StopIteration, ValueError, RecursionError):
+        pass  # say what is wrong the way json.loads says it
     try:
         return json.loads(raw)
     except UnicodeDecodeError as exc:
@@ -145,7 +159,8 @@ def _events(r: _Reader, handle, actors: dict[str, str], library: SeedLibrary, di
         if len(lines) >= MAX_EVENTS:
             r.problem(number, f"too many events (at most {MAX_EVENTS:,})")
             break
-        event_id = _id_of(data)
+        event_id = data.get("id")
+        event_id = event_id if type(event_id) is str else _id_of(data)
         if event_id is not None:
             if event_id in lines:
                 r.problem(number, _clip(f"duplicate id '{event_id}' (first at line {lines[event_id]})"))
@@ -347,11 +362,13 @@ class _FastPath:
 
     @staticmethod
     def _moment(value: Any):
-        if type(value) is not str or not _STAMP.fullmatch(value):
+        if type(value) is not str:
             return None
         try:
-            return parse_moment(value)
-        except DateError:
+            if _UTC_STAMP.fullmatch(value):  # 2030-01-01T00:00:08Z, what generators write: read in C
+                return _fromisoformat(value)
+            return parse_moment(value) if _STAMP.fullmatch(value) else None
+        except (DateError, ValueError):
             return None
 
     def _sources(self, value: Any) -> tuple[ev.Source, ...] | None:
