@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from array import array
 from pathlib import Path
 from typing import Any, Callable
 
@@ -71,6 +72,29 @@ def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
 def _stamps(scenario) -> tuple[list[float], list[float]]:
     start = scenario.events[0].at
     return [(e.at - start).total_seconds() for e in scenario.events], [e.goldstein for e in scenario.events]
+
+
+def _stamps_file(scenario_path: Path) -> Path:
+    return scenario_path.with_suffix(".stamps")
+
+
+def write_stamps(scenario_path: Path) -> None:
+    """The scenario's timestamps (seconds from its first event) and Goldstein scores, as doubles."""
+    from .reader import load_scenario
+
+    times, scores = _stamps(load_scenario(scenario_path))
+    with _stamps_file(scenario_path).open("wb") as out:
+        array("d", times).tofile(out)
+        array("d", scores).tofile(out)
+
+
+def _stamps_of(scenario_path: Path) -> tuple[list[float], list[float]]:
+    data = array("d")
+    path = _stamps_file(scenario_path)
+    with path.open("rb") as handle:
+        data.fromfile(handle, path.stat().st_size // data.itemsize)
+    half = len(data) // 2
+    return data[:half].tolist(), data[half:].tolist()
 
 
 def floor_simpy(times: list[float], scores: list[float]) -> float:
@@ -130,33 +154,30 @@ def run_phase(phase: str, scenario_path: Path, replay: Path | None, repeat: int)
         except Exception as exc:  # a refusal is a result too: report it
             return {**out, "skipped": f"{type(exc).__name__}: {exc}"[:200]}
         out.update(wall=wall, cpu=cpu, events=sum(1 for e in log if not e.DERIVED), log=len(log))
+    elif phase.startswith("floor"):  # only the timestamps and scores: the floor's memory is its own
+        times, scores = _stamps_of(scenario_path)
+        out["events"] = len(times)
+        fold = floor_simpy if phase == "floor-simpy" else floor_loop
+        out["wall"], out["cpu"], _ = _timed(lambda: fold(times, scores), repeat)
     else:
         scenario = load_scenario(scenario_path)
         out["events"] = len(scenario.events)
-        if phase.startswith("floor"):
-            times, scores = _stamps(scenario)
-            del scenario
-            fold = floor_simpy if phase == "floor-simpy" else floor_loop
-            out["wall"], out["cpu"], _ = _timed(lambda: fold(times, scores), repeat)
+        model = scenario.model
+
+        def project(log) -> int:
+            n = 0
+            for _ in scan(log.events, model):
+                n += 1
+            return n
+
+        if phase == "simulate":
+            out["wall"], out["cpu"], log = _timed(lambda: simulate(scenario), repeat)
+            out["log"] = len(log)
+        elif phase == "project":
+            log = simulate(scenario)
+            out["wall"], out["cpu"], _ = _timed(lambda: project(log), repeat)
         else:
-            model = scenario.model
-
-            def project(log) -> int:
-                n = 0
-                for _ in scan(log.events, model):
-                    n += 1
-                return n
-
-            if phase == "simulate":
-                out["wall"], out["cpu"], log = _timed(lambda: simulate(scenario), repeat)
-            elif phase == "project":
-                log = simulate(scenario)
-                out["wall"], out["cpu"], _ = _timed(lambda: project(log), repeat)
-            else:
-                out["wall"], out["cpu"], log = _timed(lambda: project(simulate(scenario)) and None, repeat)
-                log = None
-            if log is not None:
-                out["log"] = len(log)
+            out["wall"], out["cpu"], _ = _timed(lambda: project(simulate(scenario)), repeat)
     out["rss_mb"] = _peak_mb()
     return out
 
@@ -171,6 +192,9 @@ def prepare(size: int, seed: int, folder: Path) -> tuple[Path, Path]:
     if not scenario.exists():
         from .synth import write
         write(scenario, size, seed)
+    if not _stamps_file(scenario).exists():
+        subprocess.run([sys.executable, "-m", "engine.bench", "--stamps", str(scenario)], check=True, cwd=ROOT,
+                       env=_env())
     if not (replay / "manifest.json").exists():
         subprocess.run([sys.executable, "-m", "engine.bench", "--record", str(scenario), str(replay)], check=True,
                        cwd=ROOT, env=_env())
@@ -302,8 +326,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per phase below 1M, best kept (default 3)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--record", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--stamps", help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.stamps:
+        write_stamps(Path(args.stamps))
+        return 0
     if args.record:
         record_log(Path(args.record[0]), Path(args.record[1]))
         return 0
