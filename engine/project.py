@@ -9,6 +9,7 @@ with the state before, so a million steps cost a million small steps, not a mill
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from typing import Callable, Iterable, Iterator
 
 import immutables
@@ -71,7 +72,7 @@ def apply(event: ev.Event, state: State) -> State:
 
 def step(state: State, event: ev.Event, model: Model) -> State:
     """The state after `event`: time, decayed impulses and pressure, then the type's own change."""
-    time, _, _, carried, parts = tuple.__iter__(state)
+    time, carried, parts = state[0], state[3], state[4]
     at = event.at
     if time is not None:
         if at < time:
@@ -91,16 +92,35 @@ def step(state: State, event: ev.Event, model: Model) -> State:
 
 def fold(log: Iterable[ev.Event], model: Model, state: State = EMPTY) -> State:
     """The state after every event of `log`."""
-    for event in log:
-        state = step(state, event, model)
-    return state
+    last = deque(scan(log, model, state), maxlen=1)
+    return last[0] if last else state
 
 
 def scan(log: Iterable[ev.Event], model: Model, state: State = EMPTY) -> Iterator[State]:
-    """Every intermediate state, one per event (toolz' accumulate, without the initial)."""
+    """Every intermediate state, one per event (toolz' accumulate, without the initial).
+
+    `step`, inlined for performance: this loop is what projecting a long log costs.
+    """
+    reducers, half_life, scale = REDUCERS.get, model.half_life_days, model.impulse_per_goldstein
+    time, carried, parts = state[0], state[3], state[4]
     for event in log:
-        state = step(state, event, model)
-        yield state
+        at = event.at
+        if time is not None:
+            if at < time:
+                raise ValueError(f"event {event.id} at {at} comes before the state's time {time}")
+            seconds = (at - time).total_seconds()
+            if seconds > 0:
+                carried *= 0.5 ** (seconds / SECONDS_PER_DAY / half_life)
+        else:
+            carried = 0.0
+        change = reducers(type(event))
+        if change is not None:
+            parts = change(event, parts, model)
+        elif parts[12] is not model:
+            parts = _with(parts, 0, parts[0], model)
+        carried = carried + -event.goldstein * scale
+        time = at
+        yield _state(State, (at, event.seq, event.id, carried, parts))
 
 
 # --- the reducers: each returns new parts (see `state.Parts`), with the pressure recomputed ------
