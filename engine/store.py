@@ -59,13 +59,13 @@ class Recording:
 
 def read_replay(folder: str | Path, recover: bool = False) -> Log:
     """The event log of a recorded replay (see `open_replay`); notes and a recovered problem become warnings."""
-    replay = open_replay(folder, recover=recover)
-    for note in replay.notes:
+    recording = open_replay(folder, recover=recover)
+    for note in recording.notes:
         warnings.warn(note, ReplayWarning, stacklevel=2)
-    if replay.problem is not None:
-        warnings.warn(f"{replay.problem}; kept the {len(replay.log)} events before it, of {replay.total}",
+    if recording.problem is not None:
+        warnings.warn(f"{recording.problem}; kept the {len(recording.log)} events before it, of {recording.total}",
                       ReplayWarning, stacklevel=2)
-    return replay.log
+    return recording.log
 
 
 def open_replay(folder: str | Path, recover: bool = False) -> Recording:
@@ -91,22 +91,13 @@ def open_replay(folder: str | Path, recover: bool = False) -> Recording:
             raise error
         problem = problem or error
 
-    digests = {}
-    for name, expected in manifest["files"].items():
-        digests[name] = _digest(folder / name)
-        if digests[name] is None:
-            fail(IncompleteReplay("missing: the manifest lists it but it is not there", file=str(folder / name)))
-        elif digests[name] != expected and name != EVENTS:  # the log is checked line by line below
-            fail(TamperedReplay("does not match the SHA-256 in manifest.json: changed after recording, "
-                                "or left from another recording", file=str(folder / name)))
-    unlisted = sorted(p.name for p in folder.iterdir() if p.name not in manifest["files"] and p.name != MANIFEST)
-    if unlisted:
-        notes.append(f"{folder}: not part of the recording (not in its manifest): {', '.join(unlisted)}")
-
     events: list[ev.Event] = []
-    if digests.get(EVENTS) is not None:
+    digest = _digest(folder / EVENTS)  # the log first: it is the record, the other files derive from it
+    if digest is None:
+        fail(IncompleteReplay("missing: the manifest lists it but it is not there", file=str(folder / EVENTS)))
+    else:
         events, log_problem = _read_log(folder / EVENTS, manifest, chained=recorded >= 2)
-        if log_problem is None and digests[EVENTS] != manifest["files"][EVENTS]:
+        if log_problem is None and digest != manifest["files"][EVENTS]:
             log_problem = TamperedReplay(
                 "does not match the SHA-256 in manifest.json" + (
                     ", although every line matches its hash: reformatted after recording?" if recorded >= 2 else
@@ -116,10 +107,22 @@ def open_replay(folder: str | Path, recover: bool = False) -> Recording:
                 events = []
         if log_problem is not None:
             fail(log_problem)
+    for name, expected in manifest["files"].items():
+        if name == EVENTS:
+            continue
+        found = _digest(folder / name)
+        if found is None:
+            fail(IncompleteReplay("missing: the manifest lists it but it is not there", file=str(folder / name)))
+        elif found != expected:
+            fail(TamperedReplay("does not match the SHA-256 in manifest.json: changed after recording, "
+                                "or left from another recording", file=str(folder / name)))
+    unlisted = sorted(p.name for p in folder.iterdir() if p.name not in manifest["files"] and p.name != MANIFEST)
+    if unlisted:
+        notes.append(f"{folder}: not part of the recording (not in its manifest): {', '.join(unlisted)}")
     scenario, scenario_notes = _scenario(folder, manifest, events)
     log = Log(scenario=scenario, events=tuple(events), skipped=frozenset(manifest["skipped"]))
     return Recording(folder=folder, log=log, manifest=manifest, recorded_format=recorded, total=manifest["events"],
-                  notes=tuple(notes + scenario_notes), problem=problem)
+                     notes=tuple(notes + scenario_notes), problem=problem)
 
 
 # --- the manifest ----------------------------------------------------------------------------------

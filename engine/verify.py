@@ -28,27 +28,27 @@ def verify_cmd(ctx: click.Context, folder: Path, recover: bool, out: Path | None
     from .timeline import build
 
     try:
-        replay = open_replay(folder, recover=recover)
+        recording = open_replay(folder, recover=recover)
     except ReplayError as exc:
         hint = ""
         if isinstance(exc, (TamperedReplay, TruncatedReplay)) and exc.line and exc.file == str(folder / EVENTS):
             hint = f"\n(`crisis verify {folder} --recover` keeps the {exc.line - 1} events before it)"
         raise Failure(f"{exc}{hint}") from None
-    for note in replay.notes:
+    for note in recording.notes:
         click.echo(f"note: {note}", err=True)
-    if replay.problem is None:
-        chain = "hash chain intact" if replay.recorded_format >= 2 else "format 1, no hash chain"
-        click.echo(f"{folder}: ok: {replay.total} events, {chain}, "
-                   f"{len(replay.manifest['files'])} files match the manifest")
+    if recording.problem is None:
+        chain = "hash chain intact" if recording.recorded_format >= 2 else "format 1, no hash chain"
+        click.echo(f"{folder}: ok: {recording.total} events, {chain}, "
+                   f"{len(recording.manifest['files'])} files match the manifest")
         return
-    click.echo(str(replay.problem), err=True)
+    click.echo(str(recording.problem), err=True)
     from .record import record
 
-    target = out or folder.with_name(folder.name + "-recovered")
+    target = out or folder.resolve().with_name(folder.resolve().name + "-recovered")  # `.` has no name of its own
     try:
-        record(build(replay.log), target, plot=not no_plot)
+        record(build(recording.log), target, plot=not no_plot)
     except ReplayError as exc:
         raise Failure(f"error: {exc}") from None
-    last = f", up to {replay.log.events[-1].at:%Y-%m-%d}" if replay.log.events else ""
-    click.echo(f"recovered: kept {len(replay.log)} of {replay.total} events{last}, recorded in {target}")
+    last = f", up to {recording.log.events[-1].at:%Y-%m-%d}" if recording.log.events else ""
+    click.echo(f"recovered: kept {len(recording.log)} of {recording.total} events{last}, recorded in {target}")
     ctx.exit(1)
