@@ -135,6 +135,9 @@ def figure(timeline: Timeline, cursor: dt.datetime | None = None) -> Figure:
         plot_tension(timeline, top, cursor=cursor)
         plot_steps(timeline, mid, "open_demands", "open demands")
         plot_steps(timeline, low, "sanctions", "sanctions\nin force")
+        if timeline.entries and _span(timeline) < dt.timedelta(days=1):  # else matplotlib shows years around it
+            middle = _naive(timeline.entries[0].event.at)
+            low.set_xlim(middle - dt.timedelta(days=3.5), middle + dt.timedelta(days=3.5))
         if _span(timeline) <= dt.timedelta(days=366):
             low.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
             low.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))

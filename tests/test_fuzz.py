@@ -6,6 +6,7 @@ never a hang. The inputs below the properties are ones the fuzzer found crashing
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,21 @@ events:
 """
     assert target.check(text) == "loaded"
     assert Path(target.path.with_suffix(".svg")).stat().st_size > 0
+
+
+def test_a_single_moment_is_plotted_over_a_week_not_years(tmp_path):
+    """Found as a 'hang': matplotlib widened one moment to five years of weekly ticks."""
+    import matplotlib.dates as mdates
+
+    from engine.api import replay
+    from engine.plot import figure
+
+    target = Target(tmp_path)
+    target.path.write_text("""\
+scenario: {id: one, seeds: ../seeds}
+actors: [{code: NTH, name: N, kind: state}]
+events:
+  - {id: a, type: statement, at: 2020-01-01, title: t, actor: NTH, sources: [{ref: x}]}
+""")
+    left, right = figure(replay(target.path)).axes[-1].get_xlim()
+    assert mdates.num2date(right) - mdates.num2date(left) <= dt.timedelta(days=7)
