@@ -47,8 +47,10 @@ class Timeline:
         return len(self.entries)
 
     def until(self, moment: dt.datetime) -> "Timeline":
-        """The timeline cut after the last event at or before `moment`."""
-        return attrs.evolve(self, entries=tuple(e for e in self.entries if e.event.at <= moment))
+        """The timeline cut after the last event at or before `moment` (its log is cut too,
+        so a recording of the cut timeline holds only the events it shows)."""
+        log = attrs.evolve(self.log, events=tuple(e for e in self.log.events if e.at <= moment))
+        return attrs.evolve(self, log=log, entries=tuple(e for e in self.entries if e.event.at <= moment))
 
     def state_at(self, moment: dt.datetime) -> State:
         """The state in force at `moment` (the last event at or before it)."""
