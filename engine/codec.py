@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 import attrs
@@ -206,9 +207,13 @@ _FAST: dict[str, Any] = {}
 _RAW = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
+_RAW_FOUND = re.compile("[" + "".join(map(chr, _RAW)) + "]").search
+
+
 def to_json(data: Any, indent: int | None = None) -> str:
     """JSON that reads as UTF-8 text but cannot steer a terminal; the same data always gives the same text."""
-    return json.dumps(data, ensure_ascii=False, indent=indent).translate(_RAW)
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return text.translate(_RAW) if _RAW_FOUND(text) else text  # a search in C: translate is slow on long text
 
 
 def event_line(event: ev.Event) -> str:

@@ -200,7 +200,7 @@ class Items(Sequence):
     def __eq__(self, other: object) -> bool:
         if self is other:
             return True
-        if isinstance(other, (Items, tuple, list)):
+        if isinstance(other, (Items, Subset, tuple)):
             return len(self) == len(other) and tuple(self) == tuple(other)
         return NotImplemented
 
@@ -376,6 +376,45 @@ class ThreatChange(NamedTuple):
     status: str
 
 
+class Subset(Sequence):
+    """The items of a part that pass a test, read lazily; its length is known without reading them."""
+
+    __slots__ = ("_items", "_test", "_size")
+
+    def __init__(self, items: Items, test: Callable[[Any], bool], size: int) -> None:
+        self._items, self._test, self._size = items, test, size
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._size:
+            test = self._test
+            yield from (x for x in self._items if test(x))
+
+    def __getitem__(self, index):
+        return tuple(self)[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Subset, Items, tuple)):
+            return len(self) == len(other) and tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+def _is_open(demand: DemandState) -> bool:
+    return demand.status == "open"
+
+
+def _is_exercise(deployment: DeploymentState) -> bool:
+    return deployment.exercise
+
+
 # --- the state -----------------------------------------------------------------------------------
 
 
@@ -457,21 +496,16 @@ class State(tuple):
         return self.impulse + self.pressure
 
     @property
-    def open_demands(self) -> tuple[DemandState, ...]:
-        if not tuple.__getitem__(self, 4)[9]:
-            return ()
-        return tuple(d for d in self.demands if d.status == "open")
+    def open_demands(self) -> Sequence[DemandState]:
+        """The demands still open, oldest first (its length is kept, not counted)."""
+        parts = tuple.__getitem__(self, 4)
+        return Subset(parts[1], _is_open, parts[9])
 
     @property
-    def exercises(self) -> tuple[DeploymentState, ...]:
-        if not tuple.__getitem__(self, 4)[10]:
-            return ()
-        return tuple(d for d in self.deployments if d.exercise)
-
-    @property
-    def open_count(self) -> int:
-        """How many demands are open (len(open_demands) without building it)."""
-        return tuple.__getitem__(self, 4)[9]
+    def exercises(self) -> Sequence[DeploymentState]:
+        """The exercises under way, oldest first (its length is kept, not counted)."""
+        parts = tuple.__getitem__(self, 4)
+        return Subset(parts[4], _is_exercise, parts[10])
 
     @property
     def troops(self) -> dict[str, int]:
