@@ -76,7 +76,11 @@ def open_replay(folder: str | Path, recover: bool = False) -> Recording:
     `Recording.problem` says what was wrong.
     """
     folder = Path(folder)
-    recover_folder(folder)  # a recording a crash interrupted is finished or undone first
+    try:
+        recover_folder(folder)  # a recording a crash interrupted is finished or undone first
+    except OSError as exc:
+        raise IncompleteReplay(f"an interrupted recording could not be finished: {exc.strerror or exc}",
+                               file=str(folder)) from None
     raw = _manifest(folder)
     recorded = raw["format"]
     manifest = upgrade(raw, folder) if recorded < FORMAT else raw
@@ -96,7 +100,10 @@ def open_replay(folder: str | Path, recover: bool = False) -> Recording:
     if digest is None:
         fail(IncompleteReplay("missing: the manifest lists it but it is not there", file=str(folder / EVENTS)))
     else:
-        events, log_problem = _read_log(folder / EVENTS, manifest, chained=recorded >= 2)
+        try:
+            events, log_problem = _read_log(folder / EVENTS, manifest, chained=recorded >= 2)
+        except OSError as exc:
+            raise IncompleteReplay(f"cannot read: {exc.strerror or exc}", file=str(folder / EVENTS)) from None
         if log_problem is None and digest != manifest["files"][EVENTS]:
             log_problem = TamperedReplay(
                 "does not match the SHA-256 in manifest.json" + (
@@ -329,4 +336,6 @@ def _digest(path: Path) -> str | None:
                 sha.update(block)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
+    except OSError as exc:
+        raise IncompleteReplay(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
     return sha.hexdigest()

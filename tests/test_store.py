@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import warnings
 from pathlib import Path
@@ -361,3 +362,10 @@ def test_read_replay_is_quiet_for_an_intact_replay(recorded):
 
 def test_replay_errors_are_crisis_errors():
     assert issubclass(TamperedReplay, ReplayError) and issubclass(ReplayFormatError, ReplayError)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads everything")
+def test_an_unreadable_log_is_a_clear_error(copy):
+    (copy / "events.jsonl").chmod(0)
+    with pytest.raises(IncompleteReplay, match="cannot read"):
+        open_replay(copy)
