@@ -61,7 +61,15 @@ def _placer(cls: type[ev.Event]) -> Callable[[ev.Event, int], ev.Event]:
     return scope["place"]
 
 
-PLACE: dict[type[ev.Event], Callable[[ev.Event, int], ev.Event]] = {cls: _placer(cls) for cls in ev.ALL_TYPES.values()}
+class _Placers(dict):
+    """Event class -> its placer, generated the first time a log holds such an event (not at import)."""
+
+    def __missing__(self, cls: type[ev.Event]) -> Callable[[ev.Event, int], ev.Event]:
+        self[cls] = place = _placer(cls)
+        return place
+
+
+PLACE: dict[type[ev.Event], Callable[[ev.Event, int], ev.Event]] = _Placers()
 
 
 class Run:
