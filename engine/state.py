@@ -346,7 +346,7 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("control", ControlState, _maker(ControlState, _control), "site"),
     Kind("talks", TalksState, _maker(TalksState, lambda e, _: TalksState(
         id=e.id, mode=e.mode, participants=e.participants, place=e.place, at=e.at)), None),
-    Kind("ousted", str, lambda record, change: record, None),
+    Kind("ousted", str, _maker(str, lambda record, change: record), None),
 )}
 
 
@@ -511,16 +511,6 @@ class State(tuple):
     def troops(self) -> dict[str, int]:
         """Troop numbers by actor, summed over deployments and exercises that give one."""
         return dict(sorted(tuple.__getitem__(self, 4)[11].items()))
-
-    # A state is a record, not a sequence: the tuple underneath is not part of its API.
-    def __iter__(self):
-        raise TypeError("a State is not iterable; read its attributes")
-
-    def __len__(self) -> int:
-        raise TypeError("a State has no length; read its attributes")
-
-    def __bool__(self) -> bool:
-        return True
 
     def __repr__(self) -> str:
         fields = ("time", "seq", "last", "impulse", "pressure", *PARTS)
