@@ -126,9 +126,8 @@ class Kind:
     what later events changed about it (None while nothing has).
     """
 
-    def __init__(self, name: str, item: type, make: Callable[[Any, Any], Any], key: str | None) -> None:
+    def __init__(self, name: str, make: Callable[[Any, Any], Any], key: str | None) -> None:
         self.name = name
-        self.item = item
         self.make = make
         self.key = key
         """The item attribute items are looked up by, or None for a part only ever added to."""
@@ -209,6 +208,9 @@ class Items(Sequence):
 
     def __repr__(self) -> str:
         return repr(tuple(self))
+
+    def __reduce__(self):
+        return _items_from_name, (tuple(self), self._kind.name)
 
     def get(self, key: str) -> Any:
         """The item with this key (id, or site for control), or None."""
@@ -299,7 +301,8 @@ def _empty(kind: Kind) -> Items:
     return part
 
 
-def _maker(item: type, build: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+def _maker(build: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """`make` for a kind: `build` for records the reducers keep, and hand-built items as they are."""
     def make(record: Any, change: Any) -> Any:
         if type(record) is _Record:
             return record.item if change is None else attrs.evolve(record.item, **change._asdict())
@@ -336,17 +339,17 @@ def _control(record, change) -> ControlState:
 
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
-    Kind("demands", DemandState, _maker(DemandState, _demand), "id"),
-    Kind("sanctions", SanctionsState, _maker(SanctionsState, lambda e, _: SanctionsState(
+    Kind("demands", _maker(_demand), "id"),
+    Kind("sanctions", _maker(lambda e, _: SanctionsState(
         id=e.id, actor=e.actor, against=e.against, measures=e.measures, targets=e.targets, since=e.at)), None),
-    Kind("threats", ThreatState, _maker(ThreatState, _threat), "id"),
-    Kind("deployments", DeploymentState, _maker(DeploymentState, _deployment), "id"),
-    Kind("detentions", DetentionState, _maker(DetentionState, lambda e, _: DetentionState(
+    Kind("threats", _maker(_threat), "id"),
+    Kind("deployments", _maker(_deployment), "id"),
+    Kind("detentions", _maker(lambda e, _: DetentionState(
         id=e.id, actor=e.actor, detained=e.detained, count=e.count, place=e.place, since=e.at)), "id"),
-    Kind("control", ControlState, _maker(ControlState, _control), "site"),
-    Kind("talks", TalksState, _maker(TalksState, lambda e, _: TalksState(
+    Kind("control", _maker(_control), "site"),
+    Kind("talks", _maker(lambda e, _: TalksState(
         id=e.id, mode=e.mode, participants=e.participants, place=e.place, at=e.at)), None),
-    Kind("ousted", str, _maker(str, lambda record, change: record), None),
+    Kind("ousted", _maker(lambda record, change: record), None),
 )}
 
 
@@ -356,9 +359,6 @@ PARTS = tuple(KINDS)
 
 def _items_from_name(items: tuple, name: str) -> Items:
     return Items(items, KINDS[name])
-
-
-Items.__reduce__ = lambda self: (_items_from_name, (tuple(self), self._kind.name))  # type: ignore[method-assign]
 
 
 class DemandChange(NamedTuple):
