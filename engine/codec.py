@@ -29,11 +29,20 @@ converter.register_structure_hook(dt.date, lambda value, _: dt.date.fromisoforma
 converter.register_structure_hook(
     float, lambda value, _: value if isinstance(value, int) and not isinstance(value, bool) else float(value))
 
-for _cls in (ev.Source, ev.Window, *ev.ALL_TYPES.values(), st.DemandState):
-    _renames = {"from_": override(rename="from")} if "from_" in attrs.fields_dict(_cls) else {}
-    converter.register_unstructure_hook(
-        _cls, make_dict_unstructure_fn(_cls, converter, _cattrs_omit_if_default=True, **_renames))
-    converter.register_structure_hook(_cls, make_dict_structure_fn(_cls, converter, **_renames))
+_OWN = frozenset((ev.Source, ev.Window, *ev.ALL_TYPES.values(), st.DemandState))
+
+
+def _renames(cls: type) -> dict:
+    return {"from_": override(rename="from")} if "from_" in attrs.fields_dict(cls) else {}
+
+
+# Made for each class the first time one is converted (cattrs caches them), not at import:
+# generating them all costs a third of `crisis replay`'s start-up.
+converter.register_unstructure_hook_factory(
+    _OWN.__contains__, lambda cls: make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True,
+                                                            **_renames(cls)))
+converter.register_structure_hook_factory(
+    _OWN.__contains__, lambda cls: make_dict_structure_fn(cls, converter, **_renames(cls)))
 
 
 def event_to_dict(event: ev.Event) -> dict[str, Any]:
