@@ -115,10 +115,11 @@ def test_killed_recording_leaves_the_old_replay_or_the_new_one(tmp_path, swap):
     out = work / "crisis"
     new_args = [str(NEW), "--out", str(out), *flags]
 
-    assert not _replay_killed_at(10**9, [str(NEW), "--out", str(tmp_path / "new"), *flags], exchange)
-    assert not _replay_killed_at(10**9, [str(NEW), "--until", "2020-01-12", "--out", str(tmp_path / "old"), "--no-plot"],
-                                 exchange)
-    new, old = _snapshot(tmp_path / "new"), _snapshot(tmp_path / "old")
+    # the references sit as deep as `out`: the manifest names the scenario relative to its folder
+    assert not _replay_killed_at(10**9, [str(NEW), "--out", str(tmp_path / "new" / "crisis"), *flags], exchange)
+    assert not _replay_killed_at(10**9, [str(NEW), "--until", "2020-01-12", "--out", str(tmp_path / "old" / "crisis"),
+                                         "--no-plot"], exchange)
+    new, old = _snapshot(tmp_path / "new" / "crisis"), _snapshot(tmp_path / "old" / "crisis")
     assert new.keys() != old.keys() or new != old
 
     outcomes = {"old": 0, "new": 0}
