@@ -16,6 +16,7 @@ import immutables
 
 from . import events as ev
 from .scenario import Model
+from .sim import paused_gc
 from .state import EMPTY, DemandChange, Items, Parts, State, ThreatChange, _Record
 
 SECONDS_PER_DAY = 86_400.0
@@ -91,8 +92,9 @@ def step(state: State, event: ev.Event, model: Model) -> State:
 
 
 def fold(log: Iterable[ev.Event], model: Model, state: State = EMPTY) -> State:
-    """The state after every event of `log`."""
-    last = deque(scan(log, model, state), maxlen=1)
+    """The state after every event of `log` (with the cyclic GC paused: see `sim.paused_gc`)."""
+    with paused_gc():
+        last = deque(scan(log, model, state), maxlen=1)
     return last[0] if last else state
 
 
