@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 import attrs
 
 from . import events as ev
-from .project import decay, impulse, scan, step, tension_at
+from .project import decay, impulse, step, tension_at
 from .scenario import Model
 from .sim import Log
 from .sim import paused_gc
