@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .limits import MAX_FILE_BYTES, megabytes
+
 
 def normalise(text: str) -> str:
     """Whitespace folded to single spaces: line breaks in a report do not break a quote."""
@@ -25,15 +27,22 @@ class SeedLibrary:
         if not doc or doc in (".", "..") or "/" in doc or "\\" in doc or "\x00" in doc:
             return f"document '{doc}' must be a file name inside the seeds folder, not a path"
         path = self.folder / doc
-        if path.is_symlink():
-            return f"document '{doc}' is a symbolic link; seeds must be plain files"
-        if not path.is_file():
-            return f"document '{doc}' not found in {self.folder}"
+        try:
+            if path.is_symlink():
+                return f"document '{doc}' is a symbolic link; seeds must be plain files"
+            if not path.is_file():
+                return f"document '{doc}' not found in {self.folder}"
+            if path.stat().st_size > MAX_FILE_BYTES:
+                return f"document '{doc}' is too large: a seed may have at most {megabytes(MAX_FILE_BYTES)}"
+            self.text(doc)  # read now: an unreadable seed is a problem at this line, not a crash later
+        except (OSError, ValueError) as exc:  # a name too long, a NUL in the seeds path, no permission
+            return f"document '{doc}' cannot be read: {getattr(exc, 'strerror', None) or exc}"
         return None
 
     def text(self, doc: str) -> str:
         if doc not in self._texts:
-            raw = (self.folder / doc).read_text(encoding="utf-8", errors="replace")
+            with (self.folder / doc).open("rb") as handle:
+                raw = handle.read(MAX_FILE_BYTES).decode("utf-8", errors="replace")
             self._texts[doc] = normalise(raw)
         return self._texts[doc]
 

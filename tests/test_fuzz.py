@@ -65,6 +65,9 @@ actors: [{code: NTH, name: N, kind: state}]
 events:
   - {id: a, type: statement, at: 0001-01-01, title: t, actor: NTH, sources: [{ref: x}]}
 """,
+    "a seeds path too long for the file system": (
+        "scenario: {id: edge, seeds: " + "x" * 5000 + "}\ndocuments: [{doc: a.txt}]\nevents: []\n"),
+    "a NUL in the seeds path": 'scenario: {id: edge, seeds: "a\\0b"}\ndocuments: [{doc: a.txt}]\nevents: []\n',
 }
 
 
