@@ -1,7 +1,6 @@
 """Scenario files are shared: a hostile one is refused with a clear error, never obeyed."""
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
