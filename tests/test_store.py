@@ -369,3 +369,17 @@ def test_an_unreadable_log_is_a_clear_error(copy):
     (copy / "events.jsonl").chmod(0)
     with pytest.raises(IncompleteReplay, match="cannot read"):
         open_replay(copy)
+
+
+def test_a_failing_writer_leaves_nothing_and_its_own_error(tmp_path):
+    from engine.atomic import atomic_write
+
+    (tmp_path / "x.png").write_bytes(b"old")
+
+    def fail(path):
+        path.write_bytes(b"half")
+        raise ValueError("drawing failed")
+
+    with pytest.raises(ValueError, match="drawing failed"):  # not OSError EBADF from closing twice
+        atomic_write(tmp_path / "x.png", fail)
+    assert [p.name for p in tmp_path.iterdir()] == ["x.png"] and (tmp_path / "x.png").read_bytes() == b"old"
