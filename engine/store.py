@@ -24,6 +24,7 @@ from . import events as ev
 from .atomic import recover_folder
 from .codec import converter, event_from_dict
 from .errors import IncompleteReplay, ReplayError, ReplayFormatError, ScenarioError, TamperedReplay, TruncatedReplay
+from .jsonl import MAX_EVENTS as JSONL_MAX_EVENTS
 from .limits import MAX_FILE_BYTES, MAX_ITEMS, megabytes
 from .record import EVENTS, FORMAT, MANIFEST, TIMELINE
 from .scenario import Actor, Document, Model, Scenario
@@ -31,7 +32,10 @@ from .sim import Log
 
 __all__ = ["Recording", "ReplayWarning", "open_replay", "read_replay", "upgrade"]
 
-MAX_EVENTS = 2 * MAX_ITEMS  # every documented event can add at most one derived event
+# Every documented event can add at most one derived event; the bound follows the larger of
+# the two scenario formats (JSON Lines, for imported and synthetic data), or replays of
+# scenarios the loader accepts would be refused.
+MAX_EVENTS = 2 * max(MAX_ITEMS, JSONL_MAX_EVENTS)
 
 
 class ReplayWarning(UserWarning):
