@@ -31,7 +31,7 @@ from .dates import parse_moment
 from .errors import DateError, Problem, ScenarioError
 from .limits import MAX_MESSAGE
 from .quotes import SeedLibrary
-from .reader import ID, MAX_TITLE, TOP_KEYS, _actors, _check_links, _documents, _event, _id_of, _Links, _model, _Reader
+from .reader import ID, MAX_TITLE, TOP_KEYS, _actors, _check_links, _documents, _event, _id_of, _Links, _model, _Reader, file_problems
 from .scenario import Scenario
 from .sim import paused_gc
 from .yamlsafe import Mapping, Sequence
@@ -55,14 +55,8 @@ def load_jsonl(path: str | Path, shown: str | None = None) -> Scenario:
     shown = str(path) if shown is None else shown
     path = Path(path)
     reader = _Reader(path, shown)
-    try:
+    with file_problems(shown):
         handle = path.open("rb")
-    except FileNotFoundError:
-        raise ScenarioError([Problem(file=shown, line=0, message="no such file")]) from None
-    except IsADirectoryError:
-        raise ScenarioError([Problem(file=shown, line=0, message="is a directory, not a scenario file")]) from None
-    except OSError as exc:
-        raise ScenarioError([Problem(file=shown, line=0, message=f"cannot read: {exc.strerror}")]) from None
     digest = hashlib.sha256()
     with handle, paused_gc():
         first = _line(reader, handle, 1, digest)

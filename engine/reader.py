@@ -5,10 +5,11 @@ stopping at the first, and only builds a `Scenario` when there are none.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import attrs
 
@@ -90,14 +91,11 @@ class _Reader:
             return None
 
 
-def _read_text(path: Path, shown: str) -> str:
+@contextlib.contextmanager
+def file_problems(shown: str) -> Iterator[None]:
+    """Turn the ways opening or reading a scenario file fails into a ScenarioError for it."""
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)  # bounded: the path may be /dev/zero or a huge file
-        if len(raw) > MAX_FILE_BYTES:
-            raise ScenarioError([Problem(file=shown, line=0, message=f"too large: a scenario file may have at most "
-                                                                    f"{megabytes(MAX_FILE_BYTES)}")])
-        return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as text mode would read it
+        yield
     except FileNotFoundError:
         raise ScenarioError([Problem(file=shown, line=0, message="no such file")]) from None
     except IsADirectoryError:
@@ -106,6 +104,15 @@ def _read_text(path: Path, shown: str) -> str:
         raise ScenarioError([Problem(file=shown, line=0, message=f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
     except OSError as exc:
         raise ScenarioError([Problem(file=shown, line=0, message=f"cannot read: {exc.strerror}")]) from None
+
+
+def _read_text(path: Path, shown: str) -> str:
+    with file_problems(shown), path.open("rb") as handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)  # bounded: the path may be /dev/zero or a huge file
+        if len(raw) > MAX_FILE_BYTES:
+            raise ScenarioError([Problem(file=shown, line=0, message=f"too large: a scenario file may have at most "
+                                                                    f"{megabytes(MAX_FILE_BYTES)}")])
+        return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as text mode would read it
 
 
 def load_scenario(path: str | Path) -> Scenario:
