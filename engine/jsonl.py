@@ -31,7 +31,7 @@ from .dates import parse_moment
 from .errors import DateError, Problem, ScenarioError
 from .limits import MAX_MESSAGE
 from .quotes import SeedLibrary
-from .reader import ID, MAX_TITLE, TOP_KEYS, _actors, _check_links, _documents, _event, _id_of, _Links, _model, _Reader, file_problems
+from .reader import ID, MAX_TITLE, TOP_KEYS, _check_links, _event, _id_of, _Links, _Reader, file_problems, read_head
 from .scenario import Scenario
 from .sim import paused_gc
 from .yamlsafe import Mapping, Sequence
@@ -127,17 +127,7 @@ def _located(value: Any, line: int) -> Any:
 
 def _read(r: _Reader, handle, top: Mapping, digest) -> Scenario | None:
     r.keys(top, HEADER_KEYS, "the header")
-    head = r.mapping(top.get("scenario", Mapping()), 1, "'scenario'") or Mapping()
-    r.keys(head, ("id", "title", "seeds"), "'scenario'")
-    scenario_id = r.text(head, "id", "scenario", required=False) or r.path.stem
-    if not ID.match(scenario_id):
-        r.problem(1, f"scenario id '{scenario_id}' must be lowercase letters, digits and '-'")
-    title = r.text(head, "title", "scenario", required=False) or scenario_id
-    seeds = r.path.parent / (r.text(head, "seeds", "scenario", required=False) or "../seeds")
-    library = SeedLibrary(seeds)
-    documents = _documents(r, top, library)
-    model = _model(r, top)
-    actors = _actors(r, top)
+    scenario_id, title, seeds, library, documents, model, actors = read_head(r, top, 1)
     events = _events(r, handle, {a.code: a.code for a in actors}, library, digest)
     if r.problems:
         return None

@@ -136,19 +136,24 @@ def load_scenario(path: str | Path) -> Scenario:
     return attrs.evolve(scenario, digest=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
-def _read(r: _Reader, top: Mapping) -> Scenario | None:
-    r.keys(top, TOP_KEYS, "the file")
-    head = r.mapping(top.get("scenario", Mapping()), top.line_of("scenario"), "'scenario'") or Mapping()
+def read_head(r: _Reader, top: Mapping, line: int) -> tuple:
+    """The `scenario:` section, documents, model and actors: what both file formats share.
+    `line` is where problems of the scenario section itself are reported."""
+    head = r.mapping(top.get("scenario", Mapping()), line, "'scenario'") or Mapping()
     r.keys(head, ("id", "title", "seeds"), "'scenario'")
     scenario_id = r.text(head, "id", "scenario", required=False) or r.path.stem
     if not ID.match(scenario_id):
-        r.problem(head.line_of("id"), f"scenario id '{scenario_id}' must be lowercase letters, digits and '-'")
+        r.problem(head.line_of("id") if head.line else line,
+                  f"scenario id '{scenario_id}' must be lowercase letters, digits and '-'")
     title = r.text(head, "title", "scenario", required=False) or scenario_id
     seeds = r.path.parent / (r.text(head, "seeds", "scenario", required=False) or "../seeds")
     library = SeedLibrary(seeds)
-    documents = _documents(r, top, library)
-    model = _model(r, top)
-    actors = _actors(r, top)
+    return scenario_id, title, seeds, library, _documents(r, top, library), _model(r, top), _actors(r, top)
+
+
+def _read(r: _Reader, top: Mapping) -> Scenario | None:
+    r.keys(top, TOP_KEYS, "the file")
+    scenario_id, title, seeds, library, documents, model, actors = read_head(r, top, top.line_of("scenario"))
     if "events" not in top:
         r.problem(top.line, "missing section 'events'")
         return None

@@ -144,7 +144,27 @@ class _Log(list):
     __slots__ = ()
 
 
-class Items(Sequence):
+class _TupleLike:
+    """Value semantics of a tuple of the items, shared by Items and Subset: equal to any
+    of them (or a plain tuple) holding the same items in the same order."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if isinstance(other, (_TupleLike, tuple)):
+            return len(self) == len(other) and tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+class Items(_TupleLike, Sequence):
     """One part of a state: an immutable sequence of item objects, oldest first.
 
     Versions of a part made one from another share a `_Log` of records: adding to the
@@ -195,19 +215,6 @@ class Items(Sequence):
                 return self._kind.make(self._log[index % n], None)
             raise IndexError("part index out of range")
         return tuple(self)[index]
-
-    def __eq__(self, other: object) -> bool:
-        if self is other:
-            return True
-        if isinstance(other, (Items, Subset, tuple)):
-            return len(self) == len(other) and tuple(self) == tuple(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __repr__(self) -> str:
-        return repr(tuple(self))
 
     def __reduce__(self):
         return _items_from_name, (tuple(self), self._kind.name)
@@ -376,7 +383,7 @@ class ThreatChange(NamedTuple):
     status: str
 
 
-class Subset(Sequence):
+class Subset(_TupleLike, Sequence):
     """The items of a part that pass a test, read lazily; its length is known without reading them."""
 
     __slots__ = ("_items", "_test", "_size")
@@ -394,17 +401,6 @@ class Subset(Sequence):
 
     def __getitem__(self, index):
         return tuple(self)[index]
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (Subset, Items, tuple)):
-            return len(self) == len(other) and tuple(self) == tuple(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __repr__(self) -> str:
-        return repr(tuple(self))
 
 
 def _is_open(demand: DemandState) -> bool:
