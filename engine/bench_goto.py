@@ -31,7 +31,7 @@ SITES = tuple(f"site {i}" for i in range(200))
 def _event(cls: type[ev.Event], k: int, at: dt.datetime, code: str | None = None, **fields) -> ev.Event:
     code = code or cls.DEFAULT_CAMEO
     return cls(id=f"e{k}", at=at, title=f"{cls.TYPE} {k}", cameo=code, goldstein=cameo.goldstein(code) or 0.0,
-               seq=k, **fields)
+               **fields)
 
 
 def synthetic_log(n: int, seed: int = 1) -> Log:

@@ -45,11 +45,10 @@ converter.register_structure_hook_factory(
     _OWN.__contains__, lambda cls: make_dict_structure_fn(cls, converter, **_renames(cls)))
 
 
-def event_to_dict(event: ev.Event) -> dict[str, Any]:
-    """One log record: position and type first, then the event's own fields."""
+def event_to_dict(event: ev.Event, seq: int) -> dict[str, Any]:
+    """One log record: the event's position `seq` in its log and its type first, then its own fields."""
     data = converter.unstructure(event)
-    data.pop("seq", None)
-    record: dict[str, Any] = {"seq": event.seq, "type": event.TYPE}
+    record: dict[str, Any] = {"seq": seq, "type": event.TYPE}
     if event.DERIVED:
         record["derived"] = True
     elif event.outside_seeds:
@@ -225,9 +224,9 @@ def to_json(data: Any, indent: int | None = None) -> str:
     return text.translate(_RAW) if _RAW_FOUND(text) else text  # a search in C: translate is slow on long text
 
 
-def event_line(event: ev.Event) -> str:
-    """The JSON Lines form of one log record (no trailing newline)."""
-    return to_json(event_to_dict(event))
+def event_line(event: ev.Event, seq: int) -> str:
+    """The JSON Lines form of one log record, the event at position `seq` (no trailing newline)."""
+    return to_json(event_to_dict(event, seq))
 
 
 def rounded(value: float) -> float:

@@ -74,8 +74,9 @@ class Event:
     summary: str | None = None
     actor: str | None = _f("actor", required=False)
     target: str | None = _f("actor", required=False)
-    seq: int = -1
-    """Position in the event log, set by the engine."""
+    # No log position here: an event is a fact of the crisis, its position a fact of one log.
+    # A counterfactual puts the same documented event at another position, and a log can hold
+    # the scenario's own event objects instead of copies (a million copies at a million events).
 
     @property
     def outside_seeds(self) -> bool:

@@ -108,8 +108,8 @@ def _label(ax: Axes, timeline: Timeline, count: int, rows: int = 7, fontsize: fl
     span = max((entries[-1].event.at - entries[0].event.at).total_seconds() / 86_400, 1.0)
     width_in = ax.get_figure().get_size_inches()[0] * 0.9
     days_per_char = span / width_in * fontsize * 0.55 / 72
-    chosen = sorted(sorted(entries, key=lambda x: (-abs(x.event.goldstein), x.event.seq))[:count],
-                    key=lambda x: x.event.seq)
+    chosen = sorted(sorted(entries, key=lambda x: (-abs(x.event.goldstein), x.state.seq))[:count],
+                    key=lambda x: x.state.seq)
     row_end = [float("-inf")] * rows
     origin = entries[0].event.at
     for entry in chosen:

@@ -72,7 +72,8 @@ def apply(event: ev.Event, state: State) -> State:
 
 
 def step(state: State, event: ev.Event, model: Model) -> State:
-    """The state after `event`: time, decayed impulses and pressure, then the type's own change."""
+    """The state after `event`, the log's next event: time, decayed impulses and pressure, then the
+    type's own change. Its `seq` is the state's plus one: positions are the log's, not the events'."""
     time, carried, parts = state[0], state[3], state[4]
     at = event.at
     if time is not None:
@@ -88,7 +89,7 @@ def step(state: State, event: ev.Event, model: Model) -> State:
         parts = change(event, parts, model)
     elif parts[12] is not model:  # weighed with another model, or built by hand
         parts = _with(parts, 0, parts[0], model)
-    return _state(State, (at, event.seq, event.id, carried + -event.goldstein * model.impulse_per_goldstein, parts))
+    return _state(State, (at, state[1] + 1, event.id, carried + -event.goldstein * model.impulse_per_goldstein, parts))
 
 
 def fold(log: Iterable[ev.Event], model: Model, state: State = EMPTY) -> State:
@@ -104,7 +105,7 @@ def scan(log: Iterable[ev.Event], model: Model, state: State = EMPTY) -> Iterato
     `step`, inlined for performance: this loop is what projecting a long log costs.
     """
     reducers, half_life, scale = REDUCERS.get, model.half_life_days, model.impulse_per_goldstein
-    time, carried, parts = state[0], state[3], state[4]
+    time, seq, carried, parts = state[0], state[1], state[3], state[4]
     for event in log:
         at = event.at
         if time is not None:
@@ -121,8 +122,8 @@ def scan(log: Iterable[ev.Event], model: Model, state: State = EMPTY) -> Iterato
         elif parts[12] is not model:
             parts = _with(parts, 0, parts[0], model)
         carried = carried + -event.goldstein * scale
-        time = at
-        yield _state(State, (at, event.seq, event.id, carried, parts))
+        time, seq = at, seq + 1
+        yield _state(State, (at, seq, event.id, carried, parts))
 
 
 # --- the reducers: each returns new parts (see `state.Parts`), with the pressure recomputed ------

@@ -40,12 +40,12 @@ FORMAT = 2
 
 def log_text(timeline: Timeline) -> str:
     """The log's records, one JSON line each, without chain hashes (what events.jsonl says, less the hashes)."""
-    return "".join(event_line(e) + "\n" for e in timeline.log.events)
+    return "".join(event_line(e, seq) + "\n" for seq, e in enumerate(timeline.log.events))
 
 
 def chained_log_text(log: Log) -> tuple[str, str]:
     """The text of events.jsonl (each record with its chain hash), and the hash of its last line."""
-    records, head = chained([event_to_dict(e) for e in log.events], log.scenario.digest)
+    records, head = chained([event_to_dict(e, seq) for seq, e in enumerate(log.events)], log.scenario.digest)
     return "".join(to_json(r) + "\n" for r in records), head
 
 

@@ -106,7 +106,7 @@ def state_text(timeline: Timeline, state: State, moment: dt.datetime | None = No
 
 def entry_to_dict(entry) -> dict[str, Any]:
     e, s = entry.event, entry.state
-    row: dict[str, Any] = {"seq": e.seq, "at": stamp(e.at), "event": e.id, "type": e.TYPE, "title": e.title}
+    row: dict[str, Any] = {"seq": s.seq, "at": stamp(e.at), "event": e.id, "type": e.TYPE, "title": e.title}
     if e.DERIVED:
         row["derived"] = True
         row["cause"] = list(e.cause)

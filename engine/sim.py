@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-from typing import Any, Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import attrs
 import simpy
@@ -21,7 +21,12 @@ from .scenario import Scenario
 
 @attrs.frozen(kw_only=True)
 class Log:
-    """The append-only result of a run: documented and derived events in (time, seq) order."""
+    """The append-only result of a run: documented and derived events in (time, position) order.
+
+    An event's position in the log is its index here (`State.seq` after it). Documented
+    events are the scenario's own objects, not copies: a log of a million events costs the
+    derived events it adds and one list of references.
+    """
 
     scenario: Scenario
     events: tuple[ev.Event, ...]
@@ -41,35 +46,6 @@ class Log:
 def _end_of_day(moment: dt.datetime) -> dt.datetime:
     """A bare date as a deadline means 'by the end of that day'."""
     return moment + dt.timedelta(days=1) if moment.time() == dt.time() else moment
-
-
-def _placer(cls: type[ev.Event]) -> Callable[[ev.Event, int], ev.Event]:
-    """`place(event, seq)`: a copy of `event` at log position `seq`.
-
-    The copy is made slot by slot through the slots' own descriptors, in code generated
-    once per class: `attrs.evolve` costs about 4 µs an event, which at a million events
-    is more than the whole engine may spend.
-    """
-    names = [a.name for a in attrs.fields(cls)]
-    scope: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    lines = ["def place(e, seq):", "    o = new(cls)"]
-    for name in names:
-        scope[f"set_{name}"] = getattr(cls, name).__set__
-        lines.append(f"    set_{name}(o, seq)" if name == "seq" else f"    set_{name}(o, e.{name})")
-    lines.append("    return o")
-    exec("\n".join(lines), scope)  # noqa: S102  (our own field names only)
-    return scope["place"]
-
-
-class _Placers(dict):
-    """Event class -> its placer, generated the first time a log holds such an event (not at import)."""
-
-    def __missing__(self, cls: type[ev.Event]) -> Callable[[ev.Event, int], ev.Event]:
-        self[cls] = place = _placer(cls)
-        return place
-
-
-PLACE: dict[type[ev.Event], Callable[[ev.Event, int], ev.Event]] = _Placers()
 
 
 class Run:
@@ -103,8 +79,9 @@ class Run:
         self.deadlines = {e.id for e in documented if type(e) is ev.Demand and e.deadline is not None}
         self.resolved: set[str] = set()
         """Demands resolved so far (of those with a deadline)."""
-        self.active = self.watched | {e.id for e in documented if _starts_rule(e)}
-        """Ids of the documented events a rule starts on or waits for."""
+        self.active = self.watched | {e.id for e in documented if _starts_rule(e)} | {
+            e.id for e in documented if type(e) is ev.DemandResolved and e.demand in self.deadlines}
+        """Ids of the documented events a rule starts on, waits for or reads (resolutions of deadlines)."""
 
     def seconds(self, moment: dt.datetime) -> float:
         return (moment - self.epoch).total_seconds()
@@ -115,9 +92,7 @@ class Run:
         timer.callbacks.append(lambda _: action())
 
     def emit(self, event: ev.Event) -> None:
-        """Append `event` to the log at the next position; start or wake the rules watching it."""
-        if event.seq != len(self.log):  # derived events are made in place already
-            event = PLACE[type(event)](event, len(self.log))
+        """Append `event` to the log; start or wake the rules watching it."""
         self.log.append(event)
         if event.id in self.watched:
             self.happened.add(event.id)
@@ -130,29 +105,38 @@ class Run:
             rule(self, event)
 
     def run(self) -> None:
-        """Feed the documented events at their times, running SimPy where rules wait; then the rest."""
-        step, peek, place, log = self.env.step, self.env.peek, PLACE, self.log
-        epoch, active, resolvable, resolved = self.epoch, self.active, self.deadlines, self.resolved
+        """Feed the documented events at their times, running SimPy where rules wait; then the rest.
+
+        Most documented events start no rule (statements, talks, …): those are only appended,
+        and the moment is turned into SimPy seconds only while a timer is pending.
+        """
+        step, peek, log, append = self.env.step, self.env.peek, self.log, self.log.append
+        epoch, active, emit = self.epoch, self.active, self.emit
         moment = None
         for event in self.documented:
             if event.at != moment:
-                moment, now = event.at, (event.at - epoch).total_seconds()
-                while peek() < now:  # timers due before this moment fire first
-                    step()
+                moment, due = event.at, peek()
+                if due != _NEVER:  # timers due before this moment fire first
+                    now = (moment - epoch).total_seconds()
+                    while due < now:
+                        step()
+                        due = peek()
             if event.id in active:
-                self.emit(event)
-            else:  # inlined `emit`: no rule starts or wakes here
-                if type(event) is ev.DemandResolved and event.demand in resolvable:
-                    resolved.add(event.demand)
-                log.append(place[type(event)](event, len(log)))
+                emit(event)
+            else:
+                append(event)
         self.env.run()
 
 
+_NEVER = simpy.core.Infinity
+"""What `Environment.peek` gives when no timer is pending."""
+
+
 def derived(run: Run, cls: type[ev.Event], at: dt.datetime, **fields) -> ev.Event:
-    """A derived event at `at`, scored by its type's CAMEO code, made for the log's next position."""
+    """A derived event at `at`, scored by its type's CAMEO code."""
     title = fields["title"]
     fields["title"] = title if len(title) <= 80 else title[:79].rstrip() + "…"
-    return cls(at=at, cameo=cls.DEFAULT_CAMEO, goldstein=cameo.goldstein(cls.DEFAULT_CAMEO), seq=len(run.log), **fields)
+    return cls(at=at, cameo=cls.DEFAULT_CAMEO, goldstein=cameo.goldstein(cls.DEFAULT_CAMEO), **fields)
 
 
 # --- rules: each is called when the event it watches is emitted, and sets SimPy timers ---

@@ -293,7 +293,7 @@ def _recorded(path: Path, manifest: dict, events: list[ev.Event]) -> Scenario:
                                 file=str(path.parent / MANIFEST)) from exc
     return Scenario(id=manifest["scenario"], title=title, path=path, seeds=path.parent / "seeds", model=model,
                     actors=actors, documents=documents,
-                    events=tuple(attrs.evolve(e, seq=-1) for e in events if not e.DERIVED),  # as the reader gives them
+                    events=tuple(e for e in events if not e.DERIVED),
                     digest=manifest["scenario_sha256"])
 
 

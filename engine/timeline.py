@@ -283,7 +283,7 @@ def explain(timeline: Timeline, moment: dt.datetime) -> list[Contribution]:
             break
         share = impulse(event, model) * decay((moment - event.at).total_seconds(), model)
         out.append(Contribution(event=event, impulse=share, condition=weights.get(event.id, 0.0)))
-    return sorted(out, key=lambda c: (-abs(c.total), c.event.seq))
+    return sorted(out, key=lambda c: -abs(c.total))  # stable: ties stay in log order
 
 
 def tension_series(timeline: Timeline, step: dt.timedelta = dt.timedelta(hours=6)) -> list[tuple[dt.datetime, float]]:

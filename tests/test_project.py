@@ -20,11 +20,11 @@ def day(n: float) -> dt.datetime:
     return T0 + dt.timedelta(days=n)
 
 
-def make(cls, event_id: str, days: float = 0, seq: int = 0, **fields):
+def make(cls, event_id: str, days: float = 0, **fields):
     """An event of `cls` at day `days`, scored by its type's default CAMEO code unless told."""
     code = fields.pop("cameo", cls.DEFAULT_CAMEO)
     score = fields.pop("goldstein", cameo.goldstein(code))
-    return cls(id=event_id, at=day(days), title=event_id, cameo=code, goldstein=score, seq=seq, **fields)
+    return cls(id=event_id, at=day(days), title=event_id, cameo=code, goldstein=score, **fields)
 
 
 def after(*events, model=MODEL) -> State:
@@ -35,13 +35,15 @@ def after(*events, model=MODEL) -> State:
 
 
 def test_step_sets_time_seq_and_last_event():
-    state = step(State(), make(ev.Statement, "s", 2, seq=4), MODEL)
-    assert (state.time, state.seq, state.last) == (day(2), 4, "s")
+    state = step(State(), make(ev.Statement, "s", 2), MODEL)
+    assert (state.time, state.seq, state.last) == (day(2), 0, "s")
+    later = step(State(time=day(1), seq=4), make(ev.Statement, "t", 2), MODEL)
+    assert (later.time, later.seq, later.last) == (day(2), 5, "t")  # the log's next position
 
 
 def test_step_returns_a_new_state_and_leaves_the_old_one_alone():
     before = after(make(ev.Demand, "d", 0, from_="NTH", to="STH", what="w"))
-    later = step(before, make(ev.DemandResolved, "r", 1, seq=1, demand="d", outcome="met"), MODEL)
+    later = step(before, make(ev.DemandResolved, "r", 1, demand="d", outcome="met"), MODEL)
     assert before.demands[0].status == "open"
     assert later.demands[0].status == "met"
     assert later is not before
@@ -54,7 +56,7 @@ def test_step_refuses_an_event_earlier_than_the_state():
 
 
 def test_step_accepts_an_event_at_the_same_moment():
-    state = after(make(ev.Statement, "a", 5), make(ev.Statement, "b", 5, seq=1))
+    state = after(make(ev.Statement, "a", 5), make(ev.Statement, "b", 5))
     assert (state.time, state.last) == (day(5), "b")
 
 
@@ -96,8 +98,8 @@ def test_seizure_gives_control_and_a_second_one_changes_hands():
     assert state.control == (ControlState(site="port", controller="STH", previous="NTH", since=day(0), by="taken",
                                           partial=True, region="south"),)
     assert state.pressure == pytest.approx(MODEL.occupation)
-    retaken = make(ev.Seizure, "retaken", 3, seq=1, site="port", to="NTH")
-    other = make(ev.Seizure, "airport", 4, seq=2, site="airport", to="STH")
+    retaken = make(ev.Seizure, "retaken", 3, site="port", to="NTH")
+    other = make(ev.Seizure, "airport", 4, site="airport", to="STH")
     state = after(first, retaken, other)
     assert [(c.site, c.controller, c.previous, c.by) for c in state.control] == [
         ("port", "NTH", "STH", "retaken"), ("airport", "STH", None, "airport")]
@@ -115,25 +117,25 @@ def test_sanctions_are_in_force_and_add_pressure():
 
 def test_threat_is_pending_then_triggered_or_lapsed():
     one = make(ev.Threat, "t1", 0, actor="NTH", consequence="sanctions", condition="vote")
-    two = make(ev.Threat, "t2", 0, seq=1, actor="EST", consequence="closing the strait")
+    two = make(ev.Threat, "t2", 0, actor="EST", consequence="closing the strait")
     state = after(one, two)
     assert [(t.id, t.status, t.condition, t.since) for t in state.threats] == [
         ("t1", "pending", "vote", day(0)), ("t2", "pending", None, day(0))]
-    triggered = step(state, make(ev.ThreatTriggered, "t1/triggered", 1, seq=2, threat="t1", cause=("t1", "vote")),
+    triggered = step(state, make(ev.ThreatTriggered, "t1/triggered", 1, threat="t1", cause=("t1", "vote")),
                      MODEL)
     assert [t.status for t in triggered.threats] == ["triggered", "pending"]
-    lapsed = step(triggered, make(ev.ThreatLapsed, "t2/lapsed", 2, seq=3, threat="t2"), MODEL)
+    lapsed = step(triggered, make(ev.ThreatLapsed, "t2/lapsed", 2, threat="t2"), MODEL)
     assert [t.status for t in lapsed.threats] == ["triggered", "lapsed"]
 
 
 def test_demand_opens_and_a_resolution_closes_only_it():
     d1 = make(ev.Demand, "d1", 0, from_="NTH", to="STH", what="withdraw", deadline=day(4))
-    d2 = make(ev.Demand, "d2", 1, seq=1, from_="STH", to="NTH", what="apologise")
+    d2 = make(ev.Demand, "d2", 1, from_="STH", to="NTH", what="apologise")
     state = after(d1, d2)
     assert state.demands[0] == DemandState(id="d1", from_="NTH", to="STH", what="withdraw", since=day(0),
                                            deadline=day(4))
     assert len(state.open_demands) == 2
-    closed = step(state, make(ev.DemandResolved, "no", 2, seq=2, demand="d1", outcome="rejected"), MODEL)
+    closed = step(state, make(ev.DemandResolved, "no", 2, demand="d1", outcome="rejected"), MODEL)
     assert [(d.id, d.status, d.closed_at, d.closed_by) for d in closed.demands] == [
         ("d1", "rejected", day(2), "no"), ("d2", "open", None, None)]
     assert [d.id for d in closed.open_demands] == ["d2"]
@@ -141,7 +143,7 @@ def test_demand_opens_and_a_resolution_closes_only_it():
 
 def test_deadline_passed_marks_the_demand_overdue_but_open():
     d = make(ev.Demand, "d", 0, from_="NTH", to="STH", what="w", deadline=day(1))
-    state = after(d, make(ev.DeadlinePassed, "d/deadline-passed", 2, seq=1, demand="d", cause=("d",)))
+    state = after(d, make(ev.DeadlinePassed, "d/deadline-passed", 2, demand="d", cause=("d",)))
     assert state.demands[0].overdue is True
     assert state.demands[0].status == "open"
     assert len(state.open_demands) == 1
@@ -156,8 +158,8 @@ def test_talks_are_recorded():
 
 def test_deployment_adds_forces_and_troops_by_actor():
     state = after(make(ev.Deployment, "a", 0, actor="RUS", region="Crimea", troops=16000, estimate=True),
-                  make(ev.Deployment, "b", 1, seq=1, actor="RUS", region="border", troops=4000),
-                  make(ev.Deployment, "c", 2, seq=2, actor="USA", region="Poland", assets="jets"))
+                  make(ev.Deployment, "b", 1, actor="RUS", region="border", troops=4000),
+                  make(ev.Deployment, "c", 2, actor="USA", region="Poland", assets="jets"))
     assert [(d.id, d.exercise, d.estimate) for d in state.deployments] == [
         ("a", False, True), ("b", False, False), ("c", False, False)]
     assert state.troops == {"RUS": 20000}
@@ -171,7 +173,7 @@ def test_exercise_is_a_deployment_with_an_end_and_adds_pressure_until_it_ends():
                                                  since=day(1), exercise=True, until=day(11)),)
     assert [d.id for d in state.exercises] == ["drill"]
     assert state.pressure == pytest.approx(2.0)
-    ended = step(state, make(ev.ExerciseEnded, "drill/ended", 11, seq=1, exercise="drill", cause=("drill",)), MODEL)
+    ended = step(state, make(ev.ExerciseEnded, "drill/ended", 11, exercise="drill", cause=("drill",)), MODEL)
     assert ended.deployments == ()
     assert ended.pressure == 0
 
@@ -183,12 +185,12 @@ def test_exercise_without_duration_has_no_end():
 
 def test_detention_holds_until_its_release():
     held = make(ev.Detention, "held", 0, actor="SEPARATISTS", detained="inspectors", count=8, place="Sloviansk")
-    other = make(ev.Detention, "other", 0, seq=1, actor="CRIMEA_SD", detained="envoy")
+    other = make(ev.Detention, "other", 0, actor="CRIMEA_SD", detained="envoy")
     state = after(held, other)
     assert state.detentions[0] == DetentionState(id="held", actor="SEPARATISTS", detained="inspectors", count=8,
                                                  place="Sloviansk", since=day(0))
     assert state.pressure == pytest.approx(4.0)
-    released = step(state, make(ev.Release, "out", 3, seq=2, detention="held"), MODEL)
+    released = step(state, make(ev.Release, "out", 3, detention="held"), MODEL)
     assert [d.id for d in released.detentions] == ["other"]
     assert released.pressure == pytest.approx(2.0)
 
@@ -212,14 +214,14 @@ def test_an_impulse_halves_after_half_life_days():
     assert tension_at(state, day(5), model) == pytest.approx(4.0)
     assert tension_at(state, day(10), model) == pytest.approx(2.0)
     # a neutral event five days later carries the halved impulse
-    later = step(state, make(ev.Statement, "s2", 5, seq=1), model)
+    later = step(state, make(ev.Statement, "s2", 5), model)
     assert later.impulse == pytest.approx(4.0)
 
 
 def test_cooperation_lowers_tension_and_scale_multiplies():
     model = Model(impulse_per_goldstein=2.0)
     state = fold([make(ev.Demand, "d", 0, from_="NTH", to="STH", what="w"),
-                  make(ev.Aid, "aid", 0, seq=1, actor="WST", to="STH", amount="x")], model)
+                  make(ev.Aid, "aid", 0, actor="WST", to="STH", amount="x")], model)
     assert state.impulse == pytest.approx(2.0 * (5.0 - 7.4))
 
 
@@ -227,12 +229,12 @@ def test_pressure_counts_each_condition_with_its_weight():
     model = Model(sanctions=1, exercise=10, detention=100, occupation=1000)
     state = fold([
         make(ev.Sanctions, "s1", 0, actor="A", against="B", measures=("m",)),
-        make(ev.Sanctions, "s2", 0, seq=1, actor="C", against="B", measures=("m",)),
-        make(ev.Exercise, "x", 0, seq=2, actor="B", region="r"),
-        make(ev.Deployment, "dep", 0, seq=3, actor="B", region="r"),
-        make(ev.Detention, "held", 0, seq=4, actor="B", detained="people"),
-        make(ev.Seizure, "taken", 0, seq=5, site="port", to="B"),
-        make(ev.Seizure, "taken2", 0, seq=6, site="port", to="A"),
+        make(ev.Sanctions, "s2", 0, actor="C", against="B", measures=("m",)),
+        make(ev.Exercise, "x", 0, actor="B", region="r"),
+        make(ev.Deployment, "dep", 0, actor="B", region="r"),
+        make(ev.Detention, "held", 0, actor="B", detained="people"),
+        make(ev.Seizure, "taken", 0, site="port", to="B"),
+        make(ev.Seizure, "taken2", 0, site="port", to="A"),
     ], model)
     assert pressure(state, model) == 2 * 1 + 10 + 100 + 1000
     assert state.pressure == 1112
@@ -261,9 +263,9 @@ def test_tension_of_the_empty_state_is_zero():
 
 def _events():
     return [
-        make(ev.Demand, "d", 0, seq=0, from_="NTH", to="STH", what="w"),
-        make(ev.Sanctions, "s", 1, seq=1, actor="NTH", against="STH", measures=("m",)),
-        make(ev.DemandResolved, "r", 2, seq=2, demand="d", outcome="met"),
+        make(ev.Demand, "d", 0, from_="NTH", to="STH", what="w"),
+        make(ev.Sanctions, "s", 1, actor="NTH", against="STH", measures=("m",)),
+        make(ev.DemandResolved, "r", 2, demand="d", outcome="met"),
     ]
 
 
