@@ -8,7 +8,7 @@ unless the scenario overrides them), so the log alone explains tension.
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from typing import Any, Callable, ClassVar
 
 import attrs
 
@@ -293,6 +293,30 @@ ALL_TYPES: dict[str, type[Event]] = {**DOCUMENTED, **DERIVED}
 
 COMMON_YAML_KEYS = ("id", "type", "at", "title", "summary", "sources", "window", "because",
                     "cameo", "goldstein", "actor", "target")
+
+
+def maker(cls: type[Event]) -> Callable[..., Event]:
+    """`make(**fields)`: an event of `cls`, as `cls(**fields)` makes it, for about a third of the cost.
+
+    It fills the slots through their own descriptors, in code generated once per class,
+    instead of attrs' frozen `__init__` (2.4 µs for a derived event, which the engine makes
+    by the hundred thousand). The event classes have no validators or converters to skip.
+    """
+    scope: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    params, body = [], ["    o = new(cls)"]
+    for field in attrs.fields(cls):
+        name = field.name
+        scope[f"set_{name}"] = getattr(cls, name).__set__
+        if field.default is attrs.NOTHING:
+            params.append(name)
+        else:
+            scope[f"default_{name}"] = field.default.factory() if isinstance(field.default, attrs.Factory) \
+                else field.default
+            params.append(f"{name}=default_{name}")
+        body.append(f"    set_{name}(o, {name})")
+    source = f"def make(*, {', '.join(params)}):\n" + "\n".join(body) + "\n    return o"
+    exec(source, scope)  # noqa: S102  (our own field names only)
+    return scope["make"]
 
 
 def own_fields(cls: type[Event]) -> list[attrs.Attribute]:

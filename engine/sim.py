@@ -68,7 +68,7 @@ class Run:
         self.epoch = documented[0].at if documented else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
         self.documented = documented
         self.log: list[ev.Event] = []
-        self.watched = {e.condition for e in documented if type(e) is ev.Threat and e.condition is not None}
+        self.watched: set[str] = set()
         """Ids that some threat names as its condition."""
         self.happened: set[str] = set()
         """Watched ids that happened so far."""
@@ -76,11 +76,28 @@ class Run:
         """Condition id -> threats waiting for it."""
         self.settled: set[str] = set()
         """Threats triggered or lapsed so far."""
-        self.deadlines = {e.id for e in documented if type(e) is ev.Demand and e.deadline is not None}
+        self.deadlines: set[str] = set()
+        """Demands with a deadline."""
         self.resolved: set[str] = set()
         """Demands resolved so far (of those with a deadline)."""
-        self.active = self.watched | {e.id for e in documented if _starts_rule(e)} | {
-            e.id for e in documented if type(e) is ev.DemandResolved and e.demand in self.deadlines}
+        starts: set[str] = set()
+        resolutions: list[ev.DemandResolved] = []
+        for e in documented:  # one pass, by type: most events (statements, talks, …) match none
+            kind = type(e)
+            if kind is ev.Threat:
+                if e.condition is not None:
+                    self.watched.add(e.condition)
+                    starts.add(e.id)
+            elif kind is ev.Demand:
+                if e.deadline is not None:
+                    self.deadlines.add(e.id)
+                    starts.add(e.id)
+            elif kind is ev.Exercise:
+                if e.duration_days:
+                    starts.add(e.id)
+            elif kind is ev.DemandResolved:
+                resolutions.append(e)
+        self.active = self.watched | starts | {e.id for e in resolutions if e.demand in self.deadlines}
         """Ids of the documented events a rule starts on, waits for or reads (resolutions of deadlines)."""
 
     def seconds(self, moment: dt.datetime) -> float:
@@ -108,24 +125,41 @@ class Run:
         """Feed the documented events at their times, running SimPy where rules wait; then the rest.
 
         Most documented events start no rule (statements, talks, …): those are only appended,
-        and the moment is turned into SimPy seconds only while a timer is pending.
+        and a moment is turned into SimPy seconds only once it may have reached the next timer.
         """
         step, peek, log, append = self.env.step, self.env.peek, self.log, self.log.append
         epoch, active, emit = self.epoch, self.active, self.emit
-        moment = None
+        moment, due, horizon = None, _NEVER, _END
         for event in self.documented:
             if event.at != moment:
-                moment, due = event.at, peek()
-                if due != _NEVER:  # timers due before this moment fire first
+                moment = event.at
+                if moment > horizon:  # timers due before this moment fire first
                     now = (moment - epoch).total_seconds()
                     while due < now:
                         step()
                         due = peek()
+                    horizon = _horizon(epoch, due)
             if event.id in active:
                 emit(event)
+                if peek() != due:  # a rule set a timer: perhaps an earlier one
+                    due = peek()
+                    horizon = _horizon(epoch, due)
             else:
                 append(event)
         self.env.run()
+
+
+def _horizon(epoch: dt.datetime, due: float) -> dt.datetime:
+    """A moment before which the timer due at `due` (SimPy seconds) surely has not come: up to
+    it the feed compares datetimes, without turning each moment into seconds."""
+    try:
+        return _END if due == _NEVER else epoch + dt.timedelta(seconds=due) - _TICK
+    except OverflowError:  # due beyond the year 9999: no moment of the feed comes after it
+        return _END
+
+
+_END = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+_TICK = dt.timedelta(microseconds=2)  # more than timedelta's rounding of `due` to a microsecond
 
 
 _NEVER = simpy.core.Infinity
@@ -136,7 +170,18 @@ def derived(run: Run, cls: type[ev.Event], at: dt.datetime, **fields) -> ev.Even
     """A derived event at `at`, scored by its type's CAMEO code."""
     title = fields["title"]
     fields["title"] = title if len(title) <= 80 else title[:79].rstrip() + "…"
-    return cls(at=at, cameo=cls.DEFAULT_CAMEO, goldstein=cameo.goldstein(cls.DEFAULT_CAMEO), **fields)
+    return _MAKERS[cls](at=at, cameo=cls.DEFAULT_CAMEO, goldstein=cameo.goldstein(cls.DEFAULT_CAMEO), **fields)
+
+
+class _Makers(dict):
+    """Derived event class -> its maker, generated when a run first derives one (not at import)."""
+
+    def __missing__(self, cls: type[ev.Event]) -> Callable[..., ev.Event]:
+        self[cls] = make = ev.maker(cls)
+        return make
+
+
+_MAKERS = _Makers()
 
 
 # --- rules: each is called when the event it watches is emitted, and sets SimPy timers ---

@@ -6,6 +6,7 @@ import json
 from itertools import count
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -207,3 +208,14 @@ def test_codec_round_trip_for_arbitrary_events(event, seq):
 def test_codec_refuses_an_unknown_type():
     with pytest.raises(ReplayError, match="unknown event type"):
         event_from_dict({"seq": 0, "type": "invasion", "id": "x"})
+
+
+@FAST
+@given(ANY_EVENT)
+def test_maker_makes_what_the_class_makes(event):
+    fields = attrs.asdict(event, recurse=False)
+    made = ev.maker(type(event))(**fields)
+    assert made == event and type(made) is type(event)
+    assert attrs.asdict(made, recurse=False) == fields
+    required = {a.name: fields[a.name] for a in attrs.fields(type(event)) if a.default is attrs.NOTHING}
+    assert ev.maker(type(event))(**required) == type(event)(**required)  # defaults as attrs fills them
