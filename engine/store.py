@@ -24,6 +24,7 @@ from . import events as ev
 from .atomic import recover_folder
 from .codec import converter, event_from_dict
 from .errors import IncompleteReplay, ReplayError, ReplayFormatError, ScenarioError, TamperedReplay, TruncatedReplay
+from .fastlog import read_recorded
 from .jsonl import MAX_EVENTS as JSONL_MAX_EVENTS
 from .limits import MAX_FILE_BYTES, MAX_ITEMS, megabytes
 from .record import EVENTS, FORMAT, MANIFEST, TIMELINE
@@ -100,9 +101,11 @@ def open_replay(folder: str | Path, recover: bool = False) -> Recording:
         problem = problem or error
 
     events: list[ev.Event] = []
-    digest = _digest(folder / EVENTS)  # the log first: it is the record, the other files derive from it
+    fast, digest = _recorded_log(folder / EVENTS, manifest, recorded)  # the log first: the other files derive from it
     if digest is None:
         fail(IncompleteReplay("missing: the manifest lists it but it is not there", file=str(folder / EVENTS)))
+    elif fast is not None:
+        events = fast
     else:
         try:
             events, log_problem = _read_log(folder / EVENTS, manifest, chained=recorded >= 2)
@@ -204,6 +207,19 @@ def _locate_v1(folder: Path, name: str) -> str:
 
 
 # --- the event log ---------------------------------------------------------------------------------
+
+def _recorded_log(path: Path, manifest: dict, recorded: int) -> tuple[list[ev.Event] | None, str | None]:
+    """The events, when the log is byte for byte as recorded (see `fastlog`), else None; and its
+    SHA-256 (None if it is missing)."""
+    if recorded < 2 or not path.is_file():  # format 1 has no chain head to compare; a FIFO could block
+        return None, _digest(path)
+    try:
+        return read_recorded(path, manifest["events"], manifest["files"][EVENTS], manifest["log_head"])
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None, None
+    except OSError as exc:
+        raise IncompleteReplay(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+
 
 def _read_log(path: Path, manifest: dict, chained: bool) -> tuple[list[ev.Event], ReplayError | None]:
     """The events of a log, up to the first line that fails; and what failed, if anything."""
