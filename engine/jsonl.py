@@ -59,22 +59,43 @@ def load_jsonl(path: str | Path, shown: str | None = None) -> Scenario:
         handle = path.open("rb")
     digest = hashlib.sha256()
     with handle, paused_gc():
-        first = _line(reader, handle, 1, digest)
-        if first is None:
-            reader.problem(1, "the file is empty: expected a header line, then one event per line")
-            raise ScenarioError(reader.problems)
-        header = _parse(reader, first, 1)
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            if header is not None or not reader.problems:
-                reader.problem(1, f"the first line must be the scenario header, "
-                                  f"{{\"format\": {FORMAT}, \"scenario\": {{…}}, \"actors\": […], …}}")
-            raise ScenarioError(reader.problems)
-        scenario = _read(reader, handle, _located(header, 1), digest)
+        scenario = _read(reader, handle, _header(reader, handle, digest), digest)
     if reader.problems or scenario is None:
         raise ScenarioError(reader.problems)
     return Scenario(id=scenario.id, title=scenario.title, path=path, seeds=scenario.seeds, model=scenario.model,
                     actors=scenario.actors, documents=scenario.documents, events=scenario.events,
                     digest=digest.hexdigest())
+
+
+def load_header(path: Path) -> tuple[Scenario, SeedLibrary]:
+    """The scenario of a JSONL file as `load_jsonl` reads it, less its events (only line 1 is
+    read; `digest` stays empty), and its seeds; ScenarioError when line 1 has problems."""
+    reader = _Reader(path, str(path))
+    with file_problems(str(path)):
+        handle = path.open("rb")
+    with handle:
+        top = _header(reader, handle, hashlib.sha256())
+    reader.keys(top, HEADER_KEYS, "the header")
+    scenario_id, title, seeds, library, documents, model, actors = read_head(reader, top, 1)
+    if reader.problems:
+        raise ScenarioError(reader.problems)
+    return Scenario(id=scenario_id, title=title, path=path, seeds=seeds, model=model, actors=tuple(actors),
+                    documents=tuple(documents), events=()), library
+
+
+def _header(r: _Reader, handle, digest) -> Mapping:
+    """Line 1, the header, as the reader's containers; ScenarioError if it is not one."""
+    first = _line(r, handle, 1, digest)
+    if first is None:
+        r.problem(1, "the file is empty: expected a header line, then one event per line")
+        raise ScenarioError(r.problems)
+    header = _parse(r, first, 1)
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        if header is not None or not r.problems:
+            r.problem(1, f"the first line must be the scenario header, "
+                         f"{{\"format\": {FORMAT}, \"scenario\": {{…}}, \"actors\": […], …}}")
+        raise ScenarioError(r.problems)
+    return _located(header, 1)
 
 
 def _line(r: _Reader, handle, number: int, digest) -> bytes | None:

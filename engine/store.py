@@ -30,6 +30,7 @@ from .limits import MAX_FILE_BYTES, MAX_ITEMS, megabytes
 from .record import EVENTS, FORMAT, MANIFEST, TIMELINE
 from .scenario import Actor, Document, Model, Scenario
 from .sim import Log
+from .unchanged import file_digest, from_log
 
 __all__ = ["Recording", "ReplayWarning", "open_replay", "read_replay", "upgrade"]
 
@@ -282,6 +283,9 @@ def _scenario(folder: Path, manifest: dict, events: list[ev.Event]) -> tuple[Sce
     recorded = "using the scenario details recorded with the replay"
     if not path.is_file():
         return _recorded(path, manifest, events), [f"scenario file {path} not found: {recorded}"]
+    scenario = _unchanged(path, manifest, events)
+    if scenario is not None:
+        return scenario, []
     try:
         scenario = load_scenario(path)
     except ScenarioError as exc:
@@ -292,6 +296,21 @@ def _scenario(folder: Path, manifest: dict, events: list[ev.Event]) -> tuple[Sce
             f"scenario file {path} has changed since this replay was recorded: {recorded} "
             f"(replay the file again to see the current version)"]
     return scenario, []
+
+
+def _unchanged(path: Path, manifest: dict, events: list[ev.Event]) -> Scenario | None:
+    """The scenario of a JSONL file with the recorded digest, its events taken from the log (see
+    `unchanged`); None when that cannot be shown to give what loading the file gives."""
+    if path.suffix != ".jsonl" or manifest["skipped"]:  # skipped events are in the file, not in the log
+        return None
+    found = file_digest(path)
+    if found is None or found[0] != manifest["scenario_sha256"]:
+        return None
+    try:
+        documented = _recorded(path, manifest, events).events  # the log's documented events, as the reader gives them
+    except ReplayFormatError:
+        return None
+    return from_log(path, documented, found[0]) if len(documented) == found[1] else None
 
 
 def _recorded(path: Path, manifest: dict, events: list[ev.Event]) -> Scenario:
