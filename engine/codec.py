@@ -164,7 +164,11 @@ def _sources(v):
     if type(v) is not list:
         raise _Slow
     try:
-        key = tuple((s["doc"] if "doc" in s else None, s.get("ref"), s.get("quote"), len(s)) for s in v)
+        if len(v) == 1:  # what most events cite: spared the generator, a third of this function's time
+            s = v[0]
+            key = ((s["doc"] if "doc" in s else None, s.get("ref"), s.get("quote"), len(s)),)
+        else:
+            key = tuple((s["doc"] if "doc" in s else None, s.get("ref"), s.get("quote"), len(s)) for s in v)
         found = _SOURCES.get(key)
     except (TypeError, AttributeError):
         raise _Slow from None
