@@ -222,9 +222,13 @@ _RAW = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x
 _RAW_FOUND = re.compile("[" + "".join(map(chr, _RAW)) + "]").search
 
 
-def to_json(data: Any, indent: int | None = None) -> str:
+def to_json(data: Any) -> str:
     """JSON that reads as UTF-8 text but cannot steer a terminal; the same data always gives the same text."""
-    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return to_json_text(json.dumps(data, ensure_ascii=False))
+
+
+def to_json_text(text: str) -> str:
+    """JSON text (as json.dumps writes it, ensure_ascii off) with the characters that could steer a terminal escaped."""
     return text.translate(_RAW) if _RAW_FOUND(text) else text  # a search in C: translate is slow on long text
 
 

@@ -1,0 +1,46 @@
+"""How commands write JSON: `render.dumps`, one record per line."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine.reader import load_scenario
+from engine.render import dumps, timeline_document
+from engine.sim import simulate
+from engine.timeline import build
+
+SPRING = Path(__file__).resolve().parent.parent / "scenario" / "spring2014.yaml"
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=30)
+
+
+@given(JSON)
+def test_dumps_reads_back_as_the_same_data(data):
+    text = dumps(data)
+    assert json.loads(text) == data
+    assert text.endswith("\n") and not text.endswith("\n\n")
+    assert not any(c in text for c in "\u2028\u2029\u202e\x85")  # escaped: a terminal shows them, not obeys them
+
+
+def test_a_timeline_is_one_line_per_event_and_a_state_one_line_per_item():
+    timeline = build(simulate(load_scenario(SPRING)))
+    document = timeline_document(timeline)
+    lines = dumps(document).splitlines()
+    start = lines.index(' "timeline": [')
+    rows = lines[start + 1: start + 1 + len(timeline)]
+    assert [json.loads(line.strip().rstrip(",")) for line in rows] == document["timeline"]
+    assert lines[start + 1 + len(timeline)] == " ],"
+    demands = lines.index('  "demands": [')
+    assert json.loads(lines[demands + 1].strip().rstrip(",")) == document["final"]["demands"][0]
+
+
+def test_small_containers_and_empty_ones_stay_readable():
+    assert dumps({"a": {"b": {"c": 1}}, "e": [], "f": {}}) == '{\n "a": {\n  "b": {"c": 1}\n },\n "e": [],\n "f": {}\n}\n'
+    assert dumps([1, [2, [3, [4]]]]) == "[\n 1,\n [\n  2,\n  [\n   3,\n   [4]\n  ]\n ]\n]\n"  # lists: three levels
+    assert dumps("x") == '"x"\n'
