@@ -28,7 +28,7 @@ def verify_cmd(ctx: click.Context, folder: Path, recover: bool, out: Path | None
     from .timeline import build
 
     try:
-        recording = open_replay(folder, recover=recover)
+        recording = open_replay(folder, recover=recover, every_hash=True)  # it reports the chain intact
     except ReplayError as exc:
         hint = ""
         if isinstance(exc, (TamperedReplay, TruncatedReplay)) and exc.line and exc.file == str(folder / EVENTS):

@@ -1,6 +1,7 @@
 """Recorded replays read back: tamper evidence line by line, truncation, mixes, old formats, recovery."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -290,6 +291,23 @@ def test_verify_reports_the_first_bad_line_and_exits_2(copy):
     assert result.exit_code == 2
     assert result.output.startswith(f"{copy / 'events.jsonl'}:5: line 5 does not match its hash")
     assert "--recover` keeps the 4 events before it" in result.output
+
+
+def test_verify_recomputes_every_hash_where_loading_trusts_the_digest(copy):
+    """An edit whose new SHA-256 was put in the manifest: loading goes by the digest (see
+    `fastlog`), while `crisis verify`, which says the chain is intact, checks every line."""
+    rows = lines(copy)
+    _edit_goldstein(rows)
+    write_lines(copy, rows)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"]["events.jsonl"] = hashlib.sha256((copy / "events.jsonl").read_bytes()).hexdigest()
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert read_replay(copy).events[4].goldstein == 9.0
+    with pytest.raises(TamperedReplay, match="line 5 does not match its hash"):
+        open_replay(copy, every_hash=True)
+    result = CliRunner().invoke(main, ["verify", str(copy)])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"{copy / 'events.jsonl'}:5: line 5 does not match its hash")
 
 
 def test_verify_recover_records_the_valid_prefix_as_a_new_replay(copy):
