@@ -218,18 +218,15 @@ def record_log(scenario_path: Path, folder: Path) -> None:
     million rows is not what the benchmark reads back)."""
     from .atomic import atomic_write
     from .reader import load_scenario
-    from .record import EVENTS, MANIFEST, chained_log_text, manifest
+    from .record import EVENTS, MANIFEST, manifest, write_log
     from .render import dumps
     from .sim import simulate
     from .timeline import Timeline
 
     log = simulate(load_scenario(scenario_path))
-    text, head = chained_log_text(log)
-    blob = text.encode("utf-8")
-    del text
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write(folder / EVENTS, blob)
-    data = manifest(Timeline(log=log, entries=()), {EVENTS: blob}, None, folder, head)
+    digest, head = write_log(folder / EVENTS, log)
+    data = manifest(Timeline(log=log, entries=()), {EVENTS: digest}, None, folder, head)
     atomic_write(folder / MANIFEST, dumps(data).encode("utf-8"))
 
 

@@ -32,13 +32,3 @@ def canonical(record: dict[str, Any]) -> bytes:
 def link(previous: str, record: dict[str, Any]) -> str:
     """The hash of `record`, following the line whose hash is `previous`."""
     return hashlib.sha256(previous.encode("ascii") + b"\n" + canonical(record)).hexdigest()
-
-
-def chained(records: list[dict[str, Any]], scenario_sha256: str) -> tuple[list[dict[str, Any]], str]:
-    """Each record with its hash added as the last field, and the hash of the last (the head)."""
-    head = genesis(scenario_sha256)
-    out = []
-    for record in records:
-        head = link(head, record)
-        out.append({**record, HASH: head})
-    return out, head

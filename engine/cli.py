@@ -68,14 +68,15 @@ def main() -> None:
 def replay_cmd(scenario: Path, until, fmt, out, plot, no_plot, no_record) -> None:
     """Replay SCENARIO: print the timeline and final state, and record the replay."""
     from .record import record
-    from .render import dumps, state_text, timeline_document, timeline_text
+    from .render import dump_chunks, state_text, timeline_document, timeline_text
 
     cut = _moment(until, "--until")
     timeline = _run(lambda: replay(scenario))
     if cut is not None:
         timeline = timeline.until(cut)
     if fmt == "json":
-        click.echo(dumps(timeline_document(timeline)), nl=False)
+        for chunk in dump_chunks(timeline_document(timeline, lazy=True)):
+            click.echo(chunk, nl=False)
     else:
         click.echo(timeline_text(timeline))
         click.echo(state_text(timeline, timeline.final, cut), nl=False)

@@ -11,12 +11,13 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from .atomic import atomic_write, replace_folder
-from .chain import chained
+from .chain import HASH, genesis, link
 from .codec import converter, event_line, event_to_dict, to_json
 from .errors import ReplayError
-from .render import dumps, timeline_document
+from .render import dump_chunks, dumps, timeline_document
 from .scenario import Scenario
 from .sim import Log
 from .timeline import Timeline
@@ -43,10 +44,47 @@ def log_text(timeline: Timeline) -> str:
     return "".join(event_line(e, seq) + "\n" for seq, e in enumerate(timeline.log.events))
 
 
-def chained_log_text(log: Log) -> tuple[str, str]:
-    """The text of events.jsonl (each record with its chain hash), and the hash of its last line."""
-    records, head = chained([event_to_dict(e, seq) for seq, e in enumerate(log.events)], log.scenario.digest)
-    return "".join(to_json(r) + "\n" for r in records), head
+def chained_lines(log: Log, heads: list[str]) -> Iterator[str]:
+    """The lines of events.jsonl, each record with its chain hash, made one at a time (as
+    `chain.chained` makes them); the hash of the last line is appended to `heads` at the end."""
+    head = genesis(log.scenario.digest)
+    for seq, event in enumerate(log.events):
+        record = event_to_dict(event, seq)
+        head = link(head, record)
+        record[HASH] = head
+        yield to_json(record) + "\n"
+    heads.append(head)
+
+
+def write_text(path: Path, chunks: Iterable[str]) -> str:
+    """Write text as it comes, UTF-8, in blocks of about a megabyte; its SHA-256.
+
+    A replay is never held whole in memory: the events.jsonl of a million events is half
+    a gigabyte of text, and the records behind it twice that."""
+    sha = hashlib.sha256()
+    with open(path, "wb") as out:
+        block: list[str] = []
+        held = 0
+        for chunk in chunks:
+            block.append(chunk)
+            held += len(chunk)
+            if held >= 1 << 20:
+                data = "".join(block).encode("utf-8")
+                sha.update(data)
+                out.write(data)
+                block, held = [], 0
+        data = "".join(block).encode("utf-8")
+        sha.update(data)
+        out.write(data)
+    return sha.hexdigest()
+
+
+def write_log(path: Path, log: Log) -> tuple[str, str]:
+    """Write the log's events.jsonl to `path` atomically; its SHA-256 and the chain's head."""
+    heads: list[str] = []
+    digest: list[str] = []
+    atomic_write(path, lambda tmp: digest.append(write_text(tmp, chained_lines(log, heads))))
+    return digest[0], heads[0]
 
 
 def scenario_reference(scenario: Path, folder: Path) -> str:
@@ -69,8 +107,8 @@ def header(scenario: Scenario) -> dict:
             "actors": [plain(a) for a in scenario.actors], "documents": [plain(d) for d in scenario.documents]}
 
 
-def manifest(timeline: Timeline, files: dict[str, bytes], drawn_with: str | None, folder: Path, head: str) -> dict:
-    """What a replay folder holds: format, scenario, chain head, and a SHA-256 of every file."""
+def manifest(timeline: Timeline, files: dict[str, str], drawn_with: str | None, folder: Path, head: str) -> dict:
+    """What a replay folder holds: format, scenario, chain head, and `files`, the SHA-256 of each file."""
     scenario = timeline.log.scenario
     data = {
         "format": FORMAT,
@@ -80,7 +118,7 @@ def manifest(timeline: Timeline, files: dict[str, bytes], drawn_with: str | None
         "events": len(timeline.log),
         "skipped": sorted(timeline.log.skipped),
         "log_head": head,
-        "files": {name: hashlib.sha256(blob).hexdigest() for name, blob in sorted(files.items())},
+        "files": dict(sorted(files.items())),
     }
     if drawn_with:
         data["plot_drawn_with"] = drawn_with  # PNG bytes depend on the matplotlib version
@@ -115,20 +153,18 @@ def record(timeline: Timeline, folder: Path, plot: Path | None | bool = True) ->
     inside = target is not None and target.resolve().parent == folder.resolve()
     try:
         def fill(stage: Path) -> None:
-            files: dict[str, bytes] = {}
+            files: dict[str, str] = {}
             drawn_with = None
             if inside:
                 import matplotlib
 
                 from .plot import save
                 atomic_write(stage / target.name, lambda tmp: save(timeline, tmp, fmt=target.suffix.lstrip(".") or "png"))
-                files[target.name] = (stage / target.name).read_bytes()
+                files[target.name] = hashlib.sha256((stage / target.name).read_bytes()).hexdigest()
                 drawn_with = f"matplotlib {matplotlib.__version__}"
-            files[TIMELINE] = dumps(timeline_document(timeline)).encode("utf-8")
-            text, head = chained_log_text(timeline.log)
-            files[EVENTS] = text.encode("utf-8")
-            for name in (TIMELINE, EVENTS):
-                atomic_write(stage / name, files[name])
+            document = dump_chunks(timeline_document(timeline, lazy=True))
+            atomic_write(stage / TIMELINE, lambda tmp: files.__setitem__(TIMELINE, write_text(tmp, document)))
+            files[EVENTS], head = write_log(stage / EVENTS, timeline.log)
             # Last: a folder whose files match its manifest is a complete replay.
             atomic_write(stage / MANIFEST, dumps(manifest(timeline, files, drawn_with, folder, head)).encode("utf-8"))
 

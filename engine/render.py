@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 from .codec import rounded, state_to_dict, to_json_text
 from .dates import iso, stamp
@@ -126,9 +127,15 @@ def entry_to_dict(entry) -> dict[str, Any]:
     return row
 
 
-def timeline_document(timeline: Timeline) -> dict[str, Any]:
-    """The state timeline as data: one row per event, then the final state in full."""
+def timeline_document(timeline: Timeline, lazy: bool = False) -> dict[str, Any]:
+    """The state timeline as data: one row per event, then the final state in full.
+
+    With `lazy=True` the rows are `Rows`, made one at a time as `dump_chunks` writes them:
+    the rows of a long replay as dicts (each with its troops by actor) would take more
+    memory than the replay itself (a gigabyte at 100,000 events of 200 actors).
+    """
     scenario = timeline.log.scenario
+    rows = (entry_to_dict(e) for e in timeline.entries)
     return {
         "scenario": scenario.id,
         "title": scenario.title,
@@ -136,9 +143,16 @@ def timeline_document(timeline: Timeline) -> dict[str, Any]:
                   "impulse_per_goldstein": scenario.model.impulse_per_goldstein,
                   "conditions": {k: getattr(scenario.model, k) for k in scenario.model.CONDITIONS}},
         "skipped": sorted(timeline.log.skipped),
-        "timeline": [entry_to_dict(e) for e in timeline.entries],
+        "timeline": Rows(rows) if lazy else list(rows),
         "final": state_to_dict(timeline.final),
     }
+
+
+class Rows:
+    """A list made item by item as it is written (`dump_chunks`), never held whole."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = iter(items)
 
 
 def dumps(data: Any) -> str:
@@ -150,29 +164,51 @@ def dumps(data: Any) -> str:
     the json module's C encoder: an indented dump goes through its pure-Python encoder,
     which took 80 s for the timeline of a 100,000-event replay.
     """
-    out: list[str] = []
-    _layout(data, 0, out.append)
-    out.append("\n")
-    return to_json_text("".join(out))
+    return "".join(dump_chunks(data))
+
+
+def dump_chunks(data: Any, size: int = 1 << 20) -> Iterator[str]:
+    """`dumps(data)` in pieces of about `size` characters, for writing as they come; `Rows`
+    in `data` are made as they are reached."""
+    pieces: list[str] = []
+    held = 0
+    for piece in _layout(data, 0):
+        pieces.append(piece)
+        held += len(piece)
+        if held >= size:
+            yield to_json_text("".join(pieces))  # escaping goes character by character: any cut is safe
+            pieces, held = [], 0
+    pieces.append("\n")
+    yield to_json_text("".join(pieces))
 
 
 _ONE_LINE: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
-def _layout(value: Any, depth: int, write: Callable[[str], None]) -> None:
+def _layout(value: Any, depth: int) -> Iterator[str]:
     kind = type(value)
-    if value and (kind is dict and depth < 2 or kind is list and depth < 3):
-        inner, pad = " " * (depth + 1), " " * depth
-        write("{\n" if kind is dict else "[\n")
-        for i, item in enumerate(value.items() if kind is dict else value):
-            write(",\n" + inner if i else inner)
-            if kind is dict:
-                write(_ONE_LINE(item[0]) + ": ")
-                item = item[1]
-            _layout(item, depth + 1, write)
-        write("\n" + pad + ("}" if kind is dict else "]"))
-    else:
-        write(_ONE_LINE(value))
+    if kind is Rows:
+        items = value.items
+        first = next(items, _NONE)
+        if first is _NONE:
+            yield "[]"
+            return
+        value, kind = itertools.chain((first,), items), list
+    elif not (value and (kind is dict and depth < 2 or kind is list and depth < 3)):
+        yield _ONE_LINE(value)
+        return
+    inner, pad = " " * (depth + 1), " " * depth
+    yield "{\n" if kind is dict else "[\n"
+    for i, item in enumerate(value.items() if kind is dict else value):
+        yield ",\n" + inner if i else inner
+        if kind is dict:
+            yield _ONE_LINE(item[0]) + ": "
+            item = item[1]
+        yield from _layout(item, depth + 1)
+    yield "\n" + pad + ("}" if kind is dict else "]")
+
+
+_NONE = object()
 
 
 def why_text(timeline: Timeline, moment: dt.datetime, limit: int | None = None) -> str:

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.reader import load_scenario
-from engine.render import dumps, timeline_document
+from engine.render import Rows, dump_chunks, dumps, timeline_document
 from engine.sim import simulate
 from engine.timeline import build
 
@@ -44,3 +44,14 @@ def test_small_containers_and_empty_ones_stay_readable():
     assert dumps({"a": {"b": {"c": 1}}, "e": [], "f": {}}) == '{\n "a": {\n  "b": {"c": 1}\n },\n "e": [],\n "f": {}\n}\n'
     assert dumps([1, [2, [3, [4]]]]) == "[\n 1,\n [\n  2,\n  [\n   3,\n   [4]\n  ]\n ]\n]\n"  # lists: three levels
     assert dumps("x") == '"x"\n'
+
+
+def test_a_lazy_document_written_in_chunks_is_the_same_text():
+    timeline = build(simulate(load_scenario(SPRING)))
+    whole = dumps(timeline_document(timeline))
+    for size in (1, 100, 1 << 20):
+        chunks = list(dump_chunks(timeline_document(timeline, lazy=True), size=size))
+        assert "".join(chunks) == whole
+    assert len(chunks) == 1 and len(list(dump_chunks(timeline_document(timeline, lazy=True), size=100))) > 100
+    assert dumps({"rows": Rows([]), "more": Rows(iter([{"a": 1}, {"b": [2]}]))}) == \
+        '{\n "rows": [],\n "more": [\n  {"a": 1},\n  {"b": [2]}\n ]\n}\n'
