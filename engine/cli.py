@@ -67,24 +67,28 @@ def main() -> None:
 @click.option("--no-record", is_flag=True, help="Print only; write no files.")
 def replay_cmd(scenario: Path, until, fmt, out, plot, no_plot, no_record) -> None:
     """Replay SCENARIO: print the timeline and final state, and record the replay."""
-    from .record import record
+    from .record import TIMELINE, record
     from .render import dump_chunks, state_text, timeline_document, timeline_text
 
     cut = _moment(until, "--until")
     timeline = _run(lambda: replay(scenario))
     if cut is not None:
         timeline = timeline.until(cut)
-    if fmt == "json":
-        for chunk in dump_chunks(timeline_document(timeline, lazy=True)):
-            click.echo(chunk, nl=False)
-    else:
+    if fmt == "text":
         click.echo(timeline_text(timeline))
         click.echo(state_text(timeline, timeline.final, cut), nl=False)
+    elif no_record:
+        for chunk in dump_chunks(timeline_document(timeline, lazy=True)):
+            click.echo(chunk, nl=False)
     if no_record:
         return
     scenario_id = timeline.log.scenario.id
     folder = out or Path("replays") / (scenario_id if cut is None else f"{scenario_id}-until-{until}")
     written = _run(lambda: record(timeline, folder, plot=False if no_plot else (plot or True)))
+    if fmt == "json":  # the document just recorded: made once, not again for the screen
+        with (folder / TIMELINE).open("rb") as recorded:
+            for block in iter(lambda: recorded.read(1 << 20), b""):
+                click.echo(block, nl=False)
     click.echo("recorded: " + ", ".join(str(p) for p in written), err=fmt == "json")
 
 
