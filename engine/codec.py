@@ -229,6 +229,8 @@ def to_json(data: Any) -> str:
 
 def to_json_text(text: str) -> str:
     """JSON text (as json.dumps writes it, ensure_ascii off) with the characters that could steer a terminal escaped."""
+    if text.isascii():  # every character escaped here is beyond ASCII; the check is far quicker than a search
+        return text
     return text.translate(_RAW) if _RAW_FOUND(text) else text  # a search in C: translate is slow on long text
 
 

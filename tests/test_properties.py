@@ -219,3 +219,20 @@ def test_maker_makes_what_the_class_makes(event):
     assert attrs.asdict(made, recurse=False) == fields
     required = {a.name: fields[a.name] for a in attrs.fields(type(event)) if a.default is attrs.NOTHING}
     assert ev.maker(type(event))(**required) == type(event)(**required)  # defaults as attrs fills them
+
+
+@given(st.datetimes(min_value=dt.datetime(1000, 1, 2), max_value=dt.datetime(9000, 12, 30),
+                    timezones=st.sampled_from([dt.timezone.utc, dt.timezone(dt.timedelta(hours=-7, minutes=-30))])))
+def test_stamp_is_the_fixed_width_utc_form(moment):
+    from engine.dates import stamp
+    assert stamp(moment) == moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert len(stamp(moment)) == 20
+
+
+@given(st.text())
+def test_json_text_escapes_what_could_steer_a_terminal_and_nothing_else(text):
+    from engine.codec import to_json
+    out = to_json(text)
+    assert json.loads(out) == text
+    assert not any(0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029" or 0x202A <= ord(c) <= 0x202E
+                   or 0x2066 <= ord(c) <= 0x2069 for c in out)
