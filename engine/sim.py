@@ -129,7 +129,8 @@ class Run:
         """
         step, peek, log, append = self.env.step, self.env.peek, self.log, self.log.append
         epoch, active, emit = self.epoch, self.active, self.emit
-        moment, due, horizon = None, _NEVER, _END
+        end = dt.datetime.max.replace(tzinfo=epoch.tzinfo)  # comparable with the feed's moments, naive or not
+        moment, due, horizon = None, _NEVER, end
         for event in self.documented:
             if event.at != moment:
                 moment = event.at
@@ -138,27 +139,26 @@ class Run:
                     while due < now:
                         step()
                         due = peek()
-                    horizon = _horizon(epoch, due)
+                    horizon = _horizon(epoch, due, end)
             if event.id in active:
                 emit(event)
                 if peek() != due:  # a rule set a timer: perhaps an earlier one
                     due = peek()
-                    horizon = _horizon(epoch, due)
+                    horizon = _horizon(epoch, due, end)
             else:
                 append(event)
         self.env.run()
 
 
-def _horizon(epoch: dt.datetime, due: float) -> dt.datetime:
+def _horizon(epoch: dt.datetime, due: float, end: dt.datetime) -> dt.datetime:
     """A moment before which the timer due at `due` (SimPy seconds) surely has not come: up to
     it the feed compares datetimes, without turning each moment into seconds."""
     try:
-        return _END if due == _NEVER else epoch + dt.timedelta(seconds=due) - _TICK
+        return end if due == _NEVER else epoch + dt.timedelta(seconds=due) - _TICK
     except OverflowError:  # due beyond the year 9999: no moment of the feed comes after it
-        return _END
+        return end
 
 
-_END = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 _TICK = dt.timedelta(microseconds=2)  # more than timedelta's rounding of `due` to a microsecond
 
 
@@ -238,12 +238,6 @@ def trigger(run: Run, threat: ev.Threat, moment: dt.datetime) -> None:
         run.emit(derived(run, ev.ThreatTriggered, moment,
             id=f"{threat.id}/triggered", title=f"Threat triggered: {threat.title}", cause=(threat.id, threat.condition), threat=threat.id, actor=threat.actor,
         ))
-
-
-def _starts_rule(event: ev.Event) -> bool:
-    kind = type(event)
-    return (kind is ev.Demand and event.deadline is not None or kind is ev.Exercise and bool(event.duration_days)
-            or kind is ev.Threat and event.condition is not None)
 
 
 RULES: dict[type[ev.Event], Callable[[Run, ev.Event], None]] = {

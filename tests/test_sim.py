@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from engine import events as ev
 from engine.reader import load_scenario
+from engine.scenario import Model, Scenario
 from engine.sim import simulate
 
 UTC = dt.timezone.utc
@@ -257,3 +259,22 @@ def test_skipping_follows_links_between_events_at_the_same_moment(tmp_path, writ
 """, skip=["c"])
     assert log.skipped == frozenset({"a", "b", "c"})
     assert ids(log) == []
+
+
+@pytest.mark.parametrize("tz", [None, dt.timezone.utc], ids=["naive", "utc"])
+def test_the_feed_runs_on_naive_and_aware_moments_alike(tz):
+    """Through the Python API a scenario may be built with naive datetimes; the feed's check
+    for due timers compares moments, so it must work with either kind."""
+    t0 = dt.datetime(2020, 1, 1, tzinfo=tz)
+
+    def demand(event_id, day, deadline):
+        return ev.Demand(id=event_id, at=t0 + dt.timedelta(days=day), title=event_id, cameo="100", goldstein=-5.0,
+                         from_="A", to="B", what="w", deadline=deadline)
+
+    events = (demand("d", 0, t0 + dt.timedelta(days=2)),
+              ev.Statement(id="s", at=t0 + dt.timedelta(days=5), title="s", cameo="010", goldstein=0.0),
+              demand("far", 6, dt.datetime(9000, 12, 31, tzinfo=tz)),
+              ev.Statement(id="s2", at=t0 + dt.timedelta(days=7), title="s2", cameo="010", goldstein=0.0))
+    scenario = Scenario(id="x", title="x", path=Path("x.yaml"), seeds=Path("."), model=Model(), actors=(),
+                        documents=(), events=events, digest="")
+    assert ids(simulate(scenario)) == ["d", "d/deadline-passed", "s", "far", "s2", "far/deadline-passed"]
