@@ -224,7 +224,10 @@ _RAW_FOUND = re.compile("[" + "".join(map(chr, _RAW)) + "]").search
 
 def to_json(data: Any) -> str:
     """JSON that reads as UTF-8 text but cannot steer a terminal; the same data always gives the same text."""
-    return to_json_text(json.dumps(data, ensure_ascii=False))
+    return to_json_text(_ENCODE(data))
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # made once: json.dumps with an option makes one per call
 
 
 def to_json_text(text: str) -> str:
