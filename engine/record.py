@@ -45,8 +45,8 @@ def log_text(timeline: Timeline) -> str:
 
 
 def chained_lines(log: Log, heads: list[str]) -> Iterator[str]:
-    """The lines of events.jsonl, each record with its chain hash, made one at a time (as
-    `chain.chained` makes them); the hash of the last line is appended to `heads` at the end."""
+    """The lines of events.jsonl, each record with its chain hash (`chain.link`) as its last
+    field, made one at a time; the hash of the last line is appended to `heads` at the end."""
     head = genesis(log.scenario.digest)
     for seq, event in enumerate(log.events):
         record = event_to_dict(event, seq)
