@@ -6,6 +6,7 @@ Output is deterministic: no dates or versions in the file, a fixed SVG hash salt
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from pathlib import Path
 
 import matplotlib
@@ -17,6 +18,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 from . import events as ev  # noqa: E402
 from .render import safe  # noqa: E402
@@ -126,6 +128,20 @@ def _thinned(entries, limit: int):
     return [entry for _, entry in sorted(best.values(), key=lambda x: x[0])]
 
 
+def _strongest_per_stretch(entries, count: int):
+    """The strongest event (largest |Goldstein|, the first of equals) of each of `count` equal
+    stretches of time that hold one, in log order."""
+    origin = entries[0].event.at
+    width = max((entries[-1].event.at - origin).total_seconds(), 1.0) / count
+    best: dict[int, object] = {}
+    for entry in entries:
+        slot = min(int((entry.event.at - origin).total_seconds() / width), count - 1)
+        held = best.get(slot)
+        if held is None or abs(entry.event.goldstein) > abs(held.event.goldstein):
+            best[slot] = entry
+    return [best[slot] for slot in sorted(best)]
+
+
 def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """(start, width) spans with every overlapping run merged into one."""
     merged: list[list[float]] = []
@@ -138,7 +154,10 @@ def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 
 def _label(ax: Axes, timeline: Timeline, count: int, rows: int = 7, fontsize: float = 6.5) -> None:
-    """Label the `count` strongest events in rows above the curve, packed so no two overlap."""
+    """Label the `count` strongest events in rows above the curve, packed so no two overlap.
+
+    The packing here estimates text widths; `figure` packs the labels again once the layout
+    is done, with the widths the renderer measures (`_pack_labels`)."""
     entries = timeline.entries
     if not entries:
         return
@@ -147,22 +166,62 @@ def _label(ax: Axes, timeline: Timeline, count: int, rows: int = 7, fontsize: fl
     span = max((entries[-1].event.at - entries[0].event.at).total_seconds() / 86_400, 1.0)
     width_in = ax.get_figure().get_size_inches()[0] * 0.9
     days_per_char = span / width_in * fontsize * 0.55 / 72
-    chosen = sorted(sorted(entries, key=lambda x: (-abs(x.event.goldstein), x.state.seq))[:count],
-                    key=lambda x: x.state.seq)
+    if len(entries) <= MARKERS:
+        chosen = sorted(sorted(entries, key=lambda x: (-abs(x.event.goldstein), x.state.seq))[:count],
+                        key=lambda x: x.state.seq)
+    else:  # thousands tie for strongest, and the first of them would all sit at the start
+        chosen = _strongest_per_stretch(entries, count)
     row_end = [float("-inf")] * rows
     origin = entries[0].event.at
+    labels = []
     for entry in chosen:
         e = entry.event
         text = safe(e.title, 42)
         x = (e.at - origin).total_seconds() / 86_400
         row = next((r for r in range(rows) if row_end[r] < x), None)
+        if row is not None:
+            row_end[row] = x + (len(text) + 2) * days_per_char
+        label = ax.annotate(text, (_naive(e.at), entry.state.tension),
+                            xytext=(_naive(e.at), _row_y(peak, rows, row or 0)), textcoords="data",
+                            fontsize=fontsize, color="#333333", va="bottom",
+                            arrowprops={"arrowstyle": "-", "color": "#cccccc", "linewidth": 0.5})
+        label.set_in_layout(False)  # placed after the layout, inside the axes: it must not move it
+        label.set_visible(row is not None)  # no room without overlapping: the marker stays unlabelled
+        labels.append(label)
+    _LABELS[ax] = (labels, peak, rows)
+
+
+_LABELS: "weakref.WeakKeyDictionary[Axes, tuple[list, float, int]]" = weakref.WeakKeyDictionary()
+"""The labels `_label` put on an axes, for `_pack_labels` to place again."""
+
+
+def _row_y(peak: float, rows: int, row: int) -> float:
+    return peak * (1.12 + 0.07 * (rows - 1 - row))
+
+
+def _pack_labels(fig: Figure, ax: Axes) -> None:
+    """Place the labels of `ax` again with their widths as drawn: in log order, each in the first
+    row where it clears the one before by a few points, shifted left where it would run past the
+    axes' right edge, and hidden where no row has room."""
+    if ax not in _LABELS:
+        return
+    labels, peak, rows = _LABELS[ax]
+    fig.draw_without_rendering()  # the constrained layout: where the axes really are
+    renderer = fig.canvas.get_renderer()
+    right = ax.get_window_extent(renderer).x1
+    to_data, gap = ax.transData.inverted(), 4 * fig.dpi / 72
+    row_end = [float("-inf")] * rows
+    for label in labels:
+        label.set_visible(True)
+        x = ax.transData.transform((mdates.date2num(label.xy[0]), 0))[0]
+        width = Text.get_window_extent(label, renderer).width  # the text's own box, not its leader line
+        x = min(x, right - width)
+        row = next((r for r in range(rows) if row_end[r] + gap <= x), None)
         if row is None:
-            continue  # no room without overlapping: the marker stays unlabelled
-        row_end[row] = x + (len(text) + 2) * days_per_char
-        y = peak * (1.12 + 0.07 * (rows - 1 - row))
-        ax.annotate(text, (_naive(e.at), entry.state.tension), xytext=(_naive(e.at), y), textcoords="data",
-                    fontsize=fontsize, color="#333333", va="bottom",
-                    arrowprops={"arrowstyle": "-", "color": "#cccccc", "linewidth": 0.5})
+            label.set_visible(False)
+            continue
+        row_end[row] = x + width
+        label.set_position((mdates.num2date(to_data.transform((x, 0))[0]).replace(tzinfo=None), _row_y(peak, rows, row)))
 
 
 def plot_steps(timeline: Timeline, ax: Axes, attribute: str, label: str) -> Axes:
@@ -195,6 +254,7 @@ def figure(timeline: Timeline, cursor: dt.datetime | None = None) -> Figure:
             low.xaxis.set_major_locator(mdates.AutoDateLocator())
             low.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
         low.tick_params(axis="x", labelsize=7)
+        _pack_labels(fig, top)
     return fig
 
 

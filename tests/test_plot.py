@@ -60,3 +60,32 @@ def test_small_timelines_are_drawn_in_full():
     assert plot._thinned(entries, plot.MARKERS) is entries
     spans = [(float(i), 2.0) for i in range(3)]
     assert plot._union(spans) == [(0.0, 4.0)]
+
+
+def test_labels_neither_overlap_nor_run_past_the_plot(tmp_path):
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Annotation, Text
+
+    from engine.reader import load_scenario
+    from engine.sim import simulate
+    from engine.timeline import build
+
+    root = Path(__file__).resolve().parent.parent
+    for scenario in (root / "scenario" / "spring2014.yaml", root / "tests" / "data" / "rules.yaml"):
+        fig = plot.figure(build(simulate(load_scenario(scenario))))
+        try:
+            fig.draw_without_rendering()
+            renderer = fig.canvas.get_renderer()
+            top = fig.axes[0]
+            boxes = [Text.get_window_extent(a, renderer) for a in top.texts  # the text, not its leader line
+                     if isinstance(a, Annotation) and a.get_visible()]
+            assert len(boxes) >= 5, scenario
+            right = top.get_window_extent(renderer).x1
+            assert all(b.x1 <= right + 0.5 for b in boxes), scenario
+            for i, a in enumerate(boxes):
+                for b in boxes[i + 1:]:
+                    assert not a.overlaps(b), (scenario, a, b)
+        finally:
+            plt.close(fig)
