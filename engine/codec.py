@@ -232,7 +232,7 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # made once: json.dumps w
 
 def to_json_text(text: str) -> str:
     """JSON text (as json.dumps writes it, ensure_ascii off) with the characters that could steer a terminal escaped."""
-    if text.isascii():  # every character escaped here is beyond ASCII; the check is far quicker than a search
+    if text.isascii() and "\x7f" not in text:  # all the others escaped here are beyond ASCII: two quick checks
         return text
     return text.translate(_RAW) if _RAW_FOUND(text) else text  # a search in C: translate is slow on long text
 

@@ -236,3 +236,8 @@ def test_json_text_escapes_what_could_steer_a_terminal_and_nothing_else(text):
     assert json.loads(out) == text
     assert not any(0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029" or 0x202A <= ord(c) <= 0x202E
                    or 0x2066 <= ord(c) <= 0x2069 for c in out)
+
+
+def test_delete_is_escaped_though_it_is_ascii():
+    from engine.codec import to_json
+    assert to_json("a\x7fb") == '"a\\u007fb"'
