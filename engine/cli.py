@@ -74,17 +74,25 @@ def replay_cmd(scenario: Path, until, fmt, out, plot, no_plot, no_record) -> Non
     timeline = _run(lambda: replay(scenario))
     if cut is not None:
         timeline = timeline.until(cut)
+    def print_json() -> None:
+        for chunk in dump_chunks(timeline_document(timeline, lazy=True)):
+            click.echo(chunk, nl=False)
+
     if fmt == "text":
         click.echo(timeline_text(timeline))
         click.echo(state_text(timeline, timeline.final, cut), nl=False)
     elif no_record:
-        for chunk in dump_chunks(timeline_document(timeline, lazy=True)):
-            click.echo(chunk, nl=False)
+        print_json()
     if no_record:
         return
     scenario_id = timeline.log.scenario.id
     folder = out or Path("replays") / (scenario_id if cut is None else f"{scenario_id}-until-{until}")
-    written = _run(lambda: record(timeline, folder, plot=False if no_plot else (plot or True)))
+    try:
+        written = _run(lambda: record(timeline, folder, plot=False if no_plot else (plot or True)))
+    except Failure:
+        if fmt == "json":  # printed all the same, as the text is: only the recording failed
+            print_json()
+        raise
     if fmt == "json":  # the document just recorded: made once, not again for the screen
         with (folder / TIMELINE).open("rb") as recorded:
             for block in iter(lambda: recorded.read(1 << 20), b""):

@@ -57,6 +57,18 @@ def test_replay_json_parses_and_sends_the_recorded_note_to_stderr(runner, rules_
     assert (tmp_path / "out" / "events.jsonl").exists()
 
 
+def test_replay_json_is_the_recorded_timeline_and_is_printed_when_recording_fails(runner, rules_path, tmp_path):
+    recorded = ok(invoke(runner, "replay", rules_path, "--format", "json", "--out", tmp_path / "out", "--no-plot"))
+    assert recorded.stdout == (tmp_path / "out" / "timeline.json").read_text(encoding="utf-8")
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "mine.txt").write_text("not a replay", encoding="utf-8")
+    failed = invoke(runner, "replay", rules_path, "--format", "json", "--out", foreign, "--no-plot")
+    assert failed.exit_code == 2 and "not part of a recorded replay" in failed.stderr
+    assert failed.stdout == recorded.stdout  # only the recording failed
+    assert sorted(p.name for p in foreign.iterdir()) == ["mine.txt"]
+
+
 def test_replay_no_record_writes_nothing(runner, rules_path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     ok(invoke(runner, "replay", rules_path, "--format", "json", "--no-record", "--no-plot"))
