@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 import attrs
 import simpy
@@ -63,7 +63,7 @@ class Run:
     condition happen) is read from sets kept from the log, never from a generator's state.
     """
 
-    def __init__(self, scenario: Scenario, documented: list[ev.Event]) -> None:
+    def __init__(self, scenario: Scenario, documented: Sequence[ev.Event]) -> None:
         self.env = simpy.Environment()
         self.epoch = documented[0].at if documented else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
         self.documented = documented
@@ -80,6 +80,8 @@ class Run:
         """Demands with a deadline."""
         self.resolved: set[str] = set()
         """Demands resolved so far (of those with a deadline)."""
+        self.buckets: dict[float, list[tuple[Callable[..., None], tuple]]] = {}
+        """SimPy time -> the actions of the timers due then, in the order they were set (see `at`)."""
         starts: set[str] = set()
         resolutions: list[ev.DemandResolved] = []
         for e in documented:  # one pass, by type: most events (statements, talks, …) match none
@@ -100,13 +102,29 @@ class Run:
         self.active = self.watched | starts | {e.id for e in resolutions if e.demand in self.deadlines}
         """Ids of the documented events a rule starts on, waits for or reads (resolutions of deadlines)."""
 
-    def seconds(self, moment: dt.datetime) -> float:
-        return (moment - self.epoch).total_seconds()
+    def at(self, moment: dt.datetime, action: Callable[..., None], *args) -> None:
+        """Call `action(*args)` at `moment` (SimPy's clock may lag behind the feed, never ahead of it).
 
-    def at(self, moment: dt.datetime, action: Callable[[], None]) -> None:
-        """Run `action` at `moment` (SimPy's clock may lag behind the feed, never ahead of it)."""
-        timer = self.env.timeout(max(0.0, self.seconds(moment) - self.env.now))
-        timer.callbacks.append(lambda _: action())
+        Timers due at the same SimPy time share one timeout, their actions called in the order
+        they were set: the order separate timeouts would fire in (SimPy breaks ties by creation),
+        at one SimPy event per moment instead of one per timer. Deadlines and lapses fall at the
+        end of a day, so a day's dozens of them cost one. A bucket is taken out before its
+        actions run: a timer one of them sets for the same moment gets a timeout of its own,
+        after the bucket, as it would have before.
+        """
+        env = self.env
+        now = env.now
+        delay = max(0.0, (moment - self.epoch).total_seconds() - now)
+        when = now + delay  # what SimPy will set its clock to: the bucket's key
+        bucket = self.buckets.get(when)
+        if bucket is None:
+            self.buckets[when] = bucket = []
+            env.timeout(delay).callbacks.append(self._fire)
+        bucket.append((action, args))
+
+    def _fire(self, _timer: simpy.Event) -> None:
+        for action, args in self.buckets.pop(self.env.now):
+            action(*args)
 
     def emit(self, event: ev.Event) -> None:
         """Append `event` to the log; start or wake the rules watching it."""
@@ -114,7 +132,7 @@ class Run:
         if event.id in self.watched:
             self.happened.add(event.id)
             for threat in self.waiting.pop(event.id, ()):
-                self.at(event.at, lambda threat=threat: trigger(self, threat, event.at))
+                self.at(event.at, trigger, self, threat, event.at)
         if type(event) is ev.DemandResolved and event.demand in self.deadlines:
             self.resolved.add(event.demand)
         rule = RULES.get(type(event))
@@ -169,16 +187,19 @@ _NEVER = simpy.core.Infinity
 def derived(run: Run, cls: type[ev.Event], at: dt.datetime, **fields) -> ev.Event:
     """A derived event at `at`, scored by its type's CAMEO code."""
     title = fields["title"]
-    fields["title"] = title if len(title) <= 80 else title[:79].rstrip() + "…"
-    return _MAKERS[cls](at=at, cameo=cls.DEFAULT_CAMEO, goldstein=cameo.goldstein(cls.DEFAULT_CAMEO), **fields)
+    if len(title) > 80:
+        fields["title"] = title[:79].rstrip() + "…"
+    make, code, score = _MAKERS[cls]
+    return make(at=at, cameo=code, goldstein=score, **fields)
 
 
 class _Makers(dict):
-    """Derived event class -> its maker, generated when a run first derives one (not at import)."""
+    """Derived event class -> its maker, CAMEO code and Goldstein score, made when a run first
+    derives one (not at import)."""
 
-    def __missing__(self, cls: type[ev.Event]) -> Callable[..., ev.Event]:
-        self[cls] = make = ev.maker(cls)
-        return make
+    def __missing__(self, cls: type[ev.Event]) -> tuple[Callable[..., ev.Event], str, float]:
+        self[cls] = found = (ev.maker(cls), cls.DEFAULT_CAMEO, cameo.goldstein(cls.DEFAULT_CAMEO))
+        return found
 
 
 _MAKERS = _Makers()
@@ -192,13 +213,14 @@ def deadline_rule(run: Run, demand: ev.Demand) -> None:
     if demand.deadline is None:
         return
     deadline = max(_end_of_day(demand.deadline), demand.at)
+    run.at(deadline, deadline_passed, run, demand, deadline)
 
-    def passed() -> None:
-        if demand.id not in run.resolved:
-            run.emit(derived(run, ev.DeadlinePassed, deadline,
-                id=f"{demand.id}/deadline-passed", title=f"Deadline passes: {demand.title}", cause=(demand.id,), demand=demand.id, actor=demand.to, target=demand.from_,
-            ))
-    run.at(deadline, passed)
+
+def deadline_passed(run: Run, demand: ev.Demand, deadline: dt.datetime) -> None:
+    if demand.id not in run.resolved:
+        run.emit(derived(run, ev.DeadlinePassed, deadline,
+            id=f"{demand.id}/deadline-passed", title=f"Deadline passes: {demand.title}", cause=(demand.id,), demand=demand.id, actor=demand.to, target=demand.from_,
+        ))
 
 
 def exercise_rule(run: Run, exercise: ev.Exercise) -> None:
@@ -206,9 +228,13 @@ def exercise_rule(run: Run, exercise: ev.Exercise) -> None:
     if not exercise.duration_days:
         return
     end = exercise.at + dt.timedelta(seconds=int(exercise.duration_days * 86_400))
-    run.at(end, lambda: run.emit(derived(run, ev.ExerciseEnded, end,
-            id=f"{exercise.id}/ended", title=f"Ends: {exercise.title}", cause=(exercise.id,), exercise=exercise.id, actor=exercise.actor,
-    )))
+    run.at(end, exercise_ended, run, exercise, end)
+
+
+def exercise_ended(run: Run, exercise: ev.Exercise, end: dt.datetime) -> None:
+    run.emit(derived(run, ev.ExerciseEnded, end,
+        id=f"{exercise.id}/ended", title=f"Ends: {exercise.title}", cause=(exercise.id,), exercise=exercise.id, actor=exercise.actor,
+    ))
 
 
 def threat_rule(run: Run, threat: ev.Threat) -> None:
@@ -216,19 +242,21 @@ def threat_rule(run: Run, threat: ev.Threat) -> None:
     if threat.condition is None:
         return
     if threat.condition in run.happened:
-        run.at(threat.at, lambda: trigger(run, threat, threat.at))
+        run.at(threat.at, trigger, run, threat, threat.at)
         return
     run.waiting.setdefault(threat.condition, []).append(threat)
     if threat.by is not None:
         lapse = max(_end_of_day(threat.by), threat.at)
+        run.at(lapse, lapsed, run, threat, lapse)
 
-        def lapsed() -> None:  # a condition of the very same moment still counts
-            if threat.id not in run.settled and threat.condition not in run.happened:
-                run.settled.add(threat.id)
-                run.emit(derived(run, ev.ThreatLapsed, lapse,
-                    id=f"{threat.id}/lapsed", title=f"Threat lapses: {threat.title}", cause=(threat.id,), threat=threat.id, actor=threat.actor,
-                ))
-        run.at(lapse, lapsed)
+
+def lapsed(run: Run, threat: ev.Threat, lapse: dt.datetime) -> None:
+    """`threat`'s `by` date passed: it lapses unless its condition came (at the very same moment too)."""
+    if threat.id not in run.settled and threat.condition not in run.happened:
+        run.settled.add(threat.id)
+        run.emit(derived(run, ev.ThreatLapsed, lapse,
+            id=f"{threat.id}/lapsed", title=f"Threat lapses: {threat.title}", cause=(threat.id,), threat=threat.id, actor=threat.actor,
+        ))
 
 
 def trigger(run: Run, threat: ev.Threat, moment: dt.datetime) -> None:
@@ -266,7 +294,7 @@ def pruned(events: Iterable[ev.Event], roots: Iterable[str]) -> frozenset[str]:
 def simulate(scenario: Scenario, *, skip: Iterable[str] = ()) -> Log:
     """Replay `scenario` (without `skip` and what it caused) and return the event log."""
     skipped = pruned(scenario.events, skip) if skip else frozenset()
-    documented = [e for e in scenario.events if e.id not in skipped]
+    documented = [e for e in scenario.events if e.id not in skipped] if skipped else scenario.events  # no copy
     run = Run(scenario, documented)
     with paused_gc():
         run.run()

@@ -278,3 +278,52 @@ def test_the_feed_runs_on_naive_and_aware_moments_alike(tz):
     scenario = Scenario(id="x", title="x", path=Path("x.yaml"), seeds=Path("."), model=Model(), actors=(),
                         documents=(), events=events, digest="")
     assert ids(simulate(scenario)) == ["d", "d/deadline-passed", "s", "far", "s2", "far/deadline-passed"]
+
+
+# --- timers sharing a moment share a timeout (Run.at), in the order separate timeouts fire ---
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from engine.sim import Run  # noqa: E402
+
+_EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 3)), min_size=1, max_size=25))
+def test_timers_fire_in_the_order_separate_timeouts_would(plan):
+    """Each (day, n) sets a timer at that day; when it fires it sets n more at the same moment
+    (a trigger at 'now'). The buckets must call them in SimPy's order for separate timeouts."""
+    import simpy
+
+    def moment(day: int) -> dt.datetime:
+        return _EPOCH + dt.timedelta(days=day)
+
+    # reference: one SimPy timeout per timer
+    env, reference = simpy.Environment(), []
+
+    def set_ref(label, day, spawn):
+        timer = env.timeout(max(0.0, (moment(day) - _EPOCH).total_seconds() - env.now))
+
+        def fire(_):
+            reference.append(label)
+            for k in range(spawn):
+                set_ref(f"{label}.{k}", day, 0)
+        timer.callbacks.append(fire)
+
+    for i, (day, spawn) in enumerate(plan):
+        set_ref(str(i), day, spawn)
+    env.run()
+
+    run, got = Run(None, []), []
+    run.epoch = _EPOCH
+
+    def fire(label, day, spawn):
+        got.append(label)
+        for k in range(spawn):
+            run.at(moment(day), fire, f"{label}.{k}", day, 0)
+
+    for i, (day, spawn) in enumerate(plan):
+        run.at(moment(day), fire, str(i), day, spawn)
+    run.env.run()
+    assert got == reference
