@@ -5,8 +5,8 @@ shares, which is what stepping back and forth needs, at 2–8 µs an event that 
 part. What a timeline shows at every event is much less: tension, the counts of open
 demands, sanctions, detentions and controlled sites, troops by actor, and what the
 event changed, in words. Those are computed here with plain mutable accumulators, for
-about a microsecond an event, and kept in arrays (a float or an int per event, not an
-object): the rows of `timeline.json`, the text timeline and the plot are read from them.
+about 1.5 µs an event, and kept in arrays (a float or an int per event, not an object):
+the rows of `timeline.json`, the text timeline and the plot are read from them.
 A State at any position is still one fold away (`project.fold`, or `cursor.Replay`,
 which keeps snapshots).
 
@@ -43,8 +43,10 @@ class Figures:
     """
 
     events: Sequence[ev.Event]
-    tension: array
-    """Tension right after each event (impulses decayed to it, plus steady pressure)."""
+    impulse: array
+    """Decayed sum of event impulses right after each event (`State.impulse`)."""
+    pressure: array
+    """Steady pressure of the conditions in force right after each event (`State.pressure`)."""
     open_demands: array
     sanctions: array
     detained: array
@@ -57,7 +59,11 @@ class Figures:
     """(position, actor, the actor's new total; 0: none left), in log order."""
 
     def __len__(self) -> int:
-        return len(self.tension)
+        return len(self.impulse)
+
+    def tension(self, i: int) -> float:
+        """Tension right after the event at position `i`: as `State.tension` adds it up."""
+        return self.impulse[i] + self.pressure[i]
 
     def rows(self) -> Iterator[tuple[ev.Event, float, int, int, dict[str, int], int, int, tuple[str, ...]]]:
         """(event, tension, open demands, sanctions, troops by actor, detained, controlled sites,
@@ -67,8 +73,8 @@ class Figures:
         troops: dict[str, int] = {}
         shown: dict[str, int] = {}
         move = next(moves, None)
-        for i, row in enumerate(zip(self.events, self.tension, self.open_demands, self.sanctions, self.detained,
-                                    self.controlled_sites, self.touched)):
+        for i, row in enumerate(zip(self.events, self.impulse, self.pressure, self.open_demands, self.sanctions,
+                                    self.detained, self.controlled_sites, self.touched)):
             if move is not None and move[0] == i:
                 while move is not None and move[0] == i:
                     _, actor, total = move
@@ -78,8 +84,8 @@ class Figures:
                         troops.pop(actor, None)
                     move = next(moves, None)
                 shown = dict(sorted(troops.items()))
-            event, tension, open_demands, sanctions, detained, sites, touched = row
-            yield event, tension, open_demands, sanctions, shown, detained, sites, words(event, touched)
+            event, impulse, pressure, open_demands, sanctions, detained, sites, touched = row
+            yield event, impulse + pressure, open_demands, sanctions, shown, detained, sites, words(event, touched)
 
     def row(self, i: int) -> tuple[ev.Event, float, int, int, dict[str, int], int, int, tuple[str, ...]]:
         """The row at position `i` (troops summed from the start: for a few rows, not a loop)."""
@@ -92,7 +98,7 @@ class Figures:
             else:
                 troops.pop(actor, None)
         event = self.events[i]
-        return (event, self.tension[i], self.open_demands[i], self.sanctions[i], dict(sorted(troops.items())),
+        return (event, self.tension(i), self.open_demands[i], self.sanctions[i], dict(sorted(troops.items())),
                 self.detained[i], self.controlled_sites[i], words(event, self.touched[i]))
 
 
@@ -140,11 +146,12 @@ def words(event: ev.Event, touched) -> tuple[str, ...]:
 
 def figures(events: Sequence[ev.Event], model: Model) -> Figures:
     """The figures after each of `events` (a whole log, from the empty state)."""
-    tension_col, open_col, sanctions_col = array("d"), array("q"), array("q")
+    impulse_col, pressure_col, open_col, sanctions_col = array("d"), array("d"), array("q"), array("q")
     detained_col, control_col = array("q"), array("q")
     touched_col: list = []
     moves: list[tuple[int, str, int]] = []
-    t_append, o_append, s_append = tension_col.append, open_col.append, sanctions_col.append
+    i_append, p_append, o_append, s_append = impulse_col.append, pressure_col.append, open_col.append, \
+        sanctions_col.append
     d_append, c_append, w_append = detained_col.append, control_col.append, touched_col.append
 
     demands: dict[str, ev.Demand] = {}
@@ -255,13 +262,14 @@ def figures(events: Sequence[ev.Event], model: Model) -> Figures:
             pressure = (w_sanctions * n_sanctions + w_exercise * n_exercises + w_detention * len(detentions)
                         + w_occupation * len(control))
             touched = SELF
-        t_append(carried + pressure)
+        i_append(carried)
+        p_append(pressure)
         o_append(n_open)
         s_append(n_sanctions)
         d_append(len(detentions))
         c_append(len(control))
         w_append(touched)
-    return Figures(events=events, tension=tension_col, open_demands=open_col, sanctions=sanctions_col,
+    return Figures(events=events, impulse=impulse_col, pressure=pressure_col, open_demands=open_col, sanctions=sanctions_col,
                    detained=detained_col, controlled_sites=control_col, touched=touched_col, troop_moves=moves)
 
 

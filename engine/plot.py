@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from typing import NamedTuple
 from pathlib import Path
 
 import matplotlib
@@ -36,11 +37,11 @@ def _naive(moment: dt.datetime) -> dt.datetime:
 
 def bands(timeline: Timeline) -> list[tuple[str, str, dt.datetime, dt.datetime]]:
     """(kind, label, start, end) for every exercise and detention, as long as it lasted."""
-    end = timeline.entries[-1].event.at if timeline.entries else None
+    events = timeline.log.events
+    end = events[-1].at if events else None
     started: dict[str, tuple[str, str, dt.datetime]] = {}
     out = []
-    for entry in timeline.entries:
-        e = entry.event
+    for e in events:
         if isinstance(e, (ev.Exercise, ev.Detention)):
             started[e.id] = (e.TYPE, e.title, e.at)
         closes = getattr(e, "exercise", None) if isinstance(e, ev.ExerciseEnded) else \
@@ -53,8 +54,8 @@ def bands(timeline: Timeline) -> list[tuple[str, str, dt.datetime, dt.datetime]]
 
 
 def _span(timeline: Timeline) -> dt.timedelta:
-    entries = timeline.entries
-    return entries[-1].event.at - entries[0].event.at if entries else dt.timedelta(0)
+    events = timeline.log.events
+    return events[-1].at - events[0].at if events else dt.timedelta(0)
 
 
 def _step(timeline: Timeline) -> dt.timedelta:
@@ -76,16 +77,17 @@ def plot_tension(timeline: Timeline, ax: Axes, labels: int = 18, cursor: dt.date
             shown = spans[kind] if len(spans[kind]) <= BANDS else _union(spans[kind])
             ax.broken_barh(shown, (0, 1), transform=ax.get_xaxis_transform(), facecolor=color, alpha=0.12, lw=0)
     groups: dict[tuple[str, str, bool], tuple[list, list]] = {}
-    for entry in _thinned(timeline.entries, MARKERS):
-        e = entry.event
+    points = _points(timeline)
+    for point in _thinned(points, MARKERS):
+        e = point.event
         color = CONFLICT if e.goldstein < 0 else COOPERATION if e.goldstein > 0 else NEUTRAL
         xs, ys = groups.setdefault(("v" if e.DERIVED else "o", color, e.outside_seeds or e.DERIVED), ([], []))
         xs.append(_naive(e.at))
-        ys.append(entry.state.tension)
+        ys.append(point.tension)
     for (marker, color, hollow), (xs, ys) in sorted(groups.items()):
         ax.plot(xs, ys, marker=marker, color=color, markersize=4, linestyle="none",
                 markerfacecolor="white" if hollow else color)
-    _label(ax, timeline, labels)
+    _label(ax, points, labels)
     if cursor is not None:
         ax.axvline(_naive(cursor), color="#1b7837", linewidth=1.2, linestyle="--", label="cursor")
     ax.set_ylabel("tension")
@@ -108,6 +110,19 @@ BANDS = 200
 """Bands of one kind drawn one each (overlaps show darker) up to this many; beyond it, each run
 of overlapping bands is drawn as one. A 100,000-event replay drew 7,000 translucent bands the
 height of the plot, 3.6 of the plot's 10 s, into a wash that showed no more than the merged runs."""
+
+
+class _Point(NamedTuple):
+    """An event as the plot draws it: where it stands on the tension curve."""
+
+    event: ev.Event
+    tension: float
+    seq: int
+
+
+def _points(timeline: Timeline) -> list[_Point]:
+    figures = timeline.figures
+    return [_Point(e, figures.tension(i), i) for i, e in enumerate(timeline.log.events)]
 
 
 def _thinned(entries, limit: int):
@@ -153,22 +168,21 @@ def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [(start, end - start) for start, end in merged]
 
 
-def _label(ax: Axes, timeline: Timeline, count: int, rows: int = 7, fontsize: float = 6.5) -> None:
+def _label(ax: Axes, entries: list[_Point], count: int, rows: int = 7, fontsize: float = 6.5) -> None:
     """Label the `count` strongest events in rows above the curve, packed so no two overlap.
 
     The packing here estimates text widths; `figure` packs the labels again once the layout
     is done, with the widths the renderer measures (`_pack_labels`)."""
-    entries = timeline.entries
     if not entries:
         return
-    peak = max(max(e.state.tension for e in entries), 1.0)
+    peak = max(max(e.tension for e in entries), 1.0)
     ax.set_ylim(top=peak * (1.15 + 0.07 * rows))
     span = max((entries[-1].event.at - entries[0].event.at).total_seconds() / 86_400, 1.0)
     width_in = ax.get_figure().get_size_inches()[0] * 0.9
     days_per_char = span / width_in * fontsize * 0.55 / 72
     if len(entries) <= MARKERS:
-        chosen = sorted(sorted(entries, key=lambda x: (-abs(x.event.goldstein), x.state.seq))[:count],
-                        key=lambda x: x.state.seq)
+        chosen = sorted(sorted(entries, key=lambda x: (-abs(x.event.goldstein), x.seq))[:count],
+                        key=lambda x: x.seq)
     else:  # thousands tie for strongest, and the first of them would all sit at the start
         chosen = _strongest_per_stretch(entries, count)
     row_end = [float("-inf")] * rows
@@ -181,7 +195,7 @@ def _label(ax: Axes, timeline: Timeline, count: int, rows: int = 7, fontsize: fl
         row = next((r for r in range(rows) if row_end[r] < x), None)
         if row is not None:
             row_end[row] = x + (len(text) + 2) * days_per_char
-        label = ax.annotate(text, (_naive(e.at), entry.state.tension),
+        label = ax.annotate(text, (_naive(e.at), entry.tension),
                             xytext=(_naive(e.at), _row_y(peak, rows, row or 0)), textcoords="data",
                             fontsize=fontsize, color="#333333", va="bottom",
                             arrowprops={"arrowstyle": "-", "color": "#cccccc", "linewidth": 0.5})
@@ -225,9 +239,9 @@ def _pack_labels(fig: Figure, ax: Axes) -> None:
 
 
 def plot_steps(timeline: Timeline, ax: Axes, attribute: str, label: str) -> Axes:
-    """A step line of a count taken from each state (open demands, sanctions in force)."""
-    xs = [_naive(e.event.at) for e in timeline.entries]
-    ys = [len(getattr(e.state, attribute)) for e in timeline.entries]
+    """A step line of a count the timeline's figures keep (open demands, sanctions in force)."""
+    xs = [_naive(e.at) for e in timeline.log.events]
+    ys = list(getattr(timeline.figures, attribute))
     ax.step(xs, ys, where="post", color="#4d4d4d", linewidth=1.1)
     ax.set_ylabel(label, fontsize=8)
     ax.set_ylim(bottom=0, top=max(ys + [1]) + 1)
@@ -244,8 +258,8 @@ def figure(timeline: Timeline, cursor: dt.datetime | None = None) -> Figure:
         plot_tension(timeline, top, cursor=cursor)
         plot_steps(timeline, mid, "open_demands", "open demands")
         plot_steps(timeline, low, "sanctions", "sanctions\nin force")
-        if timeline.entries and _span(timeline) < dt.timedelta(days=1):  # else matplotlib shows years around it
-            middle = _naive(timeline.entries[0].event.at)
+        if timeline.log.events and _span(timeline) < dt.timedelta(days=1):  # else matplotlib shows years around it
+            middle = _naive(timeline.log.events[0].at)
             low.set_xlim(middle - dt.timedelta(days=3.5), middle + dt.timedelta(days=3.5))
         if _span(timeline) <= dt.timedelta(days=366):
             low.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))

@@ -45,17 +45,16 @@ def timeline_text(timeline: Timeline) -> str:
     lines = [safe(scenario.title), f"{len(log)} events ({len(log) - derived} documented, {derived} derived)"]
     if log.skipped:
         lines.append("ALTERED TIMELINE: left out " + ", ".join(sorted(log.skipped)))
-    if timeline.entries:
-        lines[-1] += f", {iso(timeline.entries[0].event.at)} to {iso(timeline.entries[-1].event.at)}"
+    if log.events:
+        lines[-1] += f", {iso(log.events[0].at)} to {iso(log.events[-1].at)}"
     model = scenario.model
     lines.append(f"tension = Goldstein impulses halving every {model.half_life_days:g} days"
                  " + steady pressure of sanctions, exercises, detentions and occupations")
     lines.append("")
     lines.append(f"{'date':<16}  {'tension':>7}  {'open':>4}  event")
-    for entry in timeline.entries:
-        e, s = entry.event, entry.state
-        lines.append(f"{iso(e.at):<16}  {s.tension:7.1f}  {len(s.open_demands):4d}  {safe(e.title, 80)}  {_flags(e)}")
-        lines.extend(f"{'':<33}+ {safe(c, 100)}" for c in entry.changes)
+    for e, tension, open_demands, _, _, _, _, changes in timeline.figures.rows():
+        lines.append(f"{iso(e.at):<16}  {tension:7.1f}  {open_demands:4d}  {safe(e.title, 80)}  {_flags(e)}")
+        lines.extend(f"{'':<33}+ {safe(c, 100)}" for c in changes)
     return "\n".join(lines) + "\n"
 
 
@@ -107,24 +106,32 @@ def state_text(timeline: Timeline, state: State, moment: dt.datetime | None = No
 
 
 def entry_to_dict(entry) -> dict[str, Any]:
-    e, s = entry.event, entry.state
-    row: dict[str, Any] = {"seq": s.seq, "at": stamp(e.at), "event": e.id, "type": e.TYPE, "title": e.title}
+    """The row of one timeline entry (an event and the state after it)."""
+    s = entry.state
+    return row_to_dict(s.seq, (entry.event, s.tension, len(s.open_demands), len(s.sanctions), s.troops,
+                               len(s.detentions), len(s.control), entry.changes))
+
+
+def row_to_dict(seq: int, row: tuple) -> dict[str, Any]:
+    """The row at log position `seq` of `Figures.rows()`, as timeline.json holds it."""
+    e, tension, open_demands, sanctions, troops, detained, sites, changes = row
+    out: dict[str, Any] = {"seq": seq, "at": stamp(e.at), "event": e.id, "type": e.TYPE, "title": e.title}
     if e.DERIVED:
-        row["derived"] = True
-        row["cause"] = list(e.cause)
+        out["derived"] = True
+        out["cause"] = list(e.cause)
     elif e.outside_seeds:
-        row["outside_seeds"] = True
-    row.update({
+        out["outside_seeds"] = True
+    out.update({
         "goldstein": e.goldstein,
-        "tension": rounded(s.tension),
-        "open_demands": len(s.open_demands),
-        "sanctions": len(s.sanctions),
-        "troops": s.troops,
-        "detained": len(s.detentions),
-        "controlled_sites": len(s.control),
-        "changes": list(entry.changes),
+        "tension": rounded(tension),
+        "open_demands": open_demands,
+        "sanctions": sanctions,
+        "troops": troops,
+        "detained": detained,
+        "controlled_sites": sites,
+        "changes": list(changes),
     })
-    return row
+    return out
 
 
 def timeline_document(timeline: Timeline, lazy: bool = False) -> dict[str, Any]:
@@ -135,7 +142,7 @@ def timeline_document(timeline: Timeline, lazy: bool = False) -> dict[str, Any]:
     memory than the replay itself (a gigabyte at 100,000 events of 200 actors).
     """
     scenario = timeline.log.scenario
-    rows = (entry_to_dict(e) for e in timeline.entries)
+    rows = (row_to_dict(seq, row) for seq, row in enumerate(timeline.figures.rows()))
     return {
         "scenario": scenario.id,
         "title": scenario.title,

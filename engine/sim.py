@@ -56,7 +56,7 @@ class Run:
     before it happens first. A rule is a function called when the event it watches is
     emitted; it sets SimPy timers whose callbacks emit derived events, each at the moment
     the rule names. A run thus costs little more than its events when most of them start
-    no rule (imported event sets), and one SimPy event per timer otherwise.
+    no rule (imported event sets), and one SimPy event per moment a timer is due otherwise.
 
     At the same moment documented events come first, then derived events in the order
     their timers were set. What the rules need to know (was the demand resolved, did the

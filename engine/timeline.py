@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+import functools
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
 
 import attrs
 
 from . import events as ev
-from .project import decay, impulse, step, tension_at
+from .project import decay, fold, impulse, step, tension_at
 from .scenario import Model
 from .sim import Log
 from .sim import paused_gc
 from .state import EMPTY, DemandChange, Items, State, _Record
+
+if TYPE_CHECKING:
+    from .figures import Figures
 
 
 class Entry(NamedTuple):
@@ -23,34 +27,53 @@ class Entry(NamedTuple):
     """What this event changed, in words (opened, closed, seized, …)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)  # a __dict__ for the cached properties
 class Timeline:
-    """Every state of a replay, one per event of the log.
+    """The state timeline of a log: a state per event, and the figures a timeline shows.
 
-    It holds them all, which suits replays of hand-written size; for logs of a million
-    events stream through `entries(log)` (or `project.scan`) instead, and keep snapshots
-    where random access is needed.
+    Both are made when first read. `figures` (`engine.figures`, columns: tension, counts and
+    what each event changed) is what the text and JSON timelines and the plot read, and it is
+    cheap at any size. `entries` holds a full State per event, which suits replays of
+    hand-written size and what needs states (`state_at`, `why`); for logs of a million events
+    stream through `entries(log)` (or `project.scan`) instead, and keep snapshots where random
+    access is needed. `final` is folded without keeping the states on the way.
     """
 
     log: Log
-    entries: tuple[Entry, ...]
+    built: tuple[Entry, ...] | None = attrs.field(default=None, alias="entries", repr=False)
+    """Entries given to the constructor (None: made from the log when first read)."""
+
+    @functools.cached_property
+    def entries(self) -> tuple[Entry, ...]:
+        if self.built is not None:
+            return self.built
+        with paused_gc():
+            return tuple(entries(self.log))
+
+    @functools.cached_property
+    def figures(self) -> "Figures":
+        from .figures import figures  # it reads this module's words for changes
+
+        return figures(self.log.events, self.model)
 
     @property
     def model(self) -> Model:
         return self.log.scenario.model
 
-    @property
+    @functools.cached_property
     def final(self) -> State:
-        return self.entries[-1].state if self.entries else EMPTY
+        if self.built is not None or "entries" in self.__dict__:
+            return self.entries[-1].state if self.entries else EMPTY
+        return fold(self.log.events, self.model)
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self.log)
 
     def until(self, moment: dt.datetime) -> "Timeline":
         """The timeline cut after the last event at or before `moment` (its log is cut too,
         so a recording of the cut timeline holds only the events it shows)."""
         log = attrs.evolve(self.log, events=tuple(e for e in self.log.events if e.at <= moment))
-        return attrs.evolve(self, log=log, entries=tuple(e for e in self.entries if e.event.at <= moment))
+        return Timeline(log=log, entries=self.entries[:len(log)] if "entries" in self.__dict__ else None)
 
     def state_at(self, moment: dt.datetime) -> State:
         """The state in force at `moment` (the last event at or before it)."""
@@ -59,9 +82,8 @@ class Timeline:
 
 
 def build(log: Log) -> Timeline:
-    """Project `log` into its timeline (a scan of the reducers) with the changes of each step."""
-    with paused_gc():
-        return Timeline(log=log, entries=tuple(entries(log)))
+    """The timeline of `log`: its entries and figures are made when first read."""
+    return Timeline(log=log)
 
 
 def entries(log: Log, state: State = EMPTY) -> Iterator[Entry]:
@@ -287,18 +309,24 @@ def explain(timeline: Timeline, moment: dt.datetime) -> list[Contribution]:
 
 
 def tension_series(timeline: Timeline, step: dt.timedelta = dt.timedelta(hours=6)) -> list[tuple[dt.datetime, float]]:
-    """Tension sampled between events too (it decays continuously), plus at every event."""
-    entries = timeline.entries
-    if not entries:
+    """Tension sampled between events too (it decays continuously), plus at every event.
+
+    Read from the timeline's figures: between events it is `tension_at` of the state after
+    the last one, the same sum of the same numbers."""
+    events = timeline.log.events
+    if not events:
         return []
+    figures, model = timeline.figures, timeline.model
+    impulses, pressures = figures.impulse, figures.pressure
     points: list[tuple[dt.datetime, float]] = []
-    end = entries[-1].event.at
-    for i, entry in enumerate(entries):
-        points.append((entry.event.at, entry.state.tension))
-        nxt = entries[i + 1].event.at if i + 1 < len(entries) else end
-        t = entry.event.at + step
+    end = events[-1].at
+    for i, event in enumerate(events):
+        at, carried, pressure = event.at, impulses[i], pressures[i]
+        points.append((at, carried + pressure))
+        nxt = events[i + 1].at if i + 1 < len(events) else end
+        t = at + step
         while t < nxt:
-            points.append((t, tension_at(entry.state, t, timeline.model)))
+            points.append((t, carried * decay((t - at).total_seconds(), model) + pressure))
             t += step
     return points
 

@@ -33,6 +33,7 @@ def assert_agree(log) -> None:
                 len(s.control), entry.changes)
         assert (event, tension, open_demands, sanctions, troops, detained, sites, changes) == want, f"position {i}"
         assert got.row(i) == row
+        assert (got.impulse[i], got.pressure[i]) == (s.impulse, s.pressure)
 
 
 def test_every_reducer_is_restated():
