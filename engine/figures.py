@@ -18,7 +18,11 @@ synthetic one. Change a reducer, and this module changes with it.
 from __future__ import annotations
 
 from array import array
-from typing import Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Sequence
+from itertools import repeat
+from operator import add
+from typing import Iterator
 
 import attrs
 
@@ -32,26 +36,57 @@ SECONDS_PER_DAY = 86_400.0
 _NONE: tuple[str, ...] = ()
 
 
+class Steps(Sequence):
+    """A value per log position, kept only where it changes (a count changes at a few events
+    in ten): `positions` where it changed, `values` what it became; `initial` before any."""
+
+    __slots__ = ("positions", "values", "initial", "length")
+
+    def __init__(self, positions: array, values: array, initial: float | int, length: int) -> None:
+        self.positions, self.values, self.initial, self.length = positions, values, initial, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self.length))]
+        if i < 0:
+            i += self.length
+        if not 0 <= i < self.length:
+            raise IndexError("position out of range")
+        k = bisect_right(self.positions, i) - 1
+        return self.values[k] if k >= 0 else self.initial
+
+    def __iter__(self) -> Iterator:
+        value, done = self.initial, 0
+        for position, new in zip(self.positions, self.values):
+            yield from repeat(value, position - done)
+            value, done = new, position
+        yield from repeat(value, self.length - done)
+
+
 @attrs.frozen(kw_only=True, eq=False)
 class Figures:
     """Per log position: tension and the counts a timeline shows, what the event changed and
     troops by actor. Built by `figures(events, model)`.
 
-    Troops are kept as the changes to them (a row's map is the running sum, see `rows`), and
-    what an event changed as the record its words need (see `words`): made into dicts and
-    strings only for the rows that are shown or written.
+    Impulses are kept per event (they decay at every one); pressure and counts where they
+    change (`Steps`), troops as the changes to them (a row's map is the running sum, see
+    `rows`), and what an event changed as the record its words need (see `words`): made into
+    dicts and strings only for the rows that are shown or written.
     """
 
     events: Sequence[ev.Event]
     impulse: array
     """Decayed sum of event impulses right after each event (`State.impulse`)."""
-    pressure: array
+    pressure: Steps
     """Steady pressure of the conditions in force right after each event (`State.pressure`)."""
-    open_demands: array
-    sanctions: array
-    detained: array
+    open_demands: Steps
+    sanctions: Steps
+    detained: Steps
     """Detentions in force (detentions not yet released)."""
-    controlled_sites: array
+    controlled_sites: Steps
     touched: list
     """Per position: None where the event changed no part, `SELF` where its own fields say
     what it changed, else the record it changed (the demand a resolution closes, …)."""
@@ -65,6 +100,10 @@ class Figures:
         """Tension right after the event at position `i`: as `State.tension` adds it up."""
         return self.impulse[i] + self.pressure[i]
 
+    def tensions(self) -> Iterator[float]:
+        """`tension(i)` at every position, in order."""
+        return map(add, self.impulse, self.pressure)
+
     def rows(self) -> Iterator[tuple[ev.Event, float, int, int, dict[str, int], int, int, tuple[str, ...]]]:
         """(event, tension, open demands, sanctions, troops by actor, detained, controlled sites,
         what it changed in words) at every position, in order. Positions where troops did not
@@ -73,7 +112,7 @@ class Figures:
         troops: dict[str, int] = {}
         shown: dict[str, int] = {}
         move = next(moves, None)
-        for i, row in enumerate(zip(self.events, self.impulse, self.pressure, self.open_demands, self.sanctions,
+        for i, row in enumerate(zip(self.events, self.tensions(), self.open_demands, self.sanctions,
                                     self.detained, self.controlled_sites, self.touched)):
             if move is not None and move[0] == i:
                 while move is not None and move[0] == i:
@@ -84,8 +123,8 @@ class Figures:
                         troops.pop(actor, None)
                     move = next(moves, None)
                 shown = dict(sorted(troops.items()))
-            event, impulse, pressure, open_demands, sanctions, detained, sites, touched = row
-            yield event, impulse + pressure, open_demands, sanctions, shown, detained, sites, words(event, touched)
+            event, tension, open_demands, sanctions, detained, sites, touched = row
+            yield event, tension, open_demands, sanctions, shown, detained, sites, words(event, touched)
 
     def row(self, i: int) -> tuple[ev.Event, float, int, int, dict[str, int], int, int, tuple[str, ...]]:
         """The row at position `i` (troops summed from the start: for a few rows, not a loop)."""
@@ -146,13 +185,13 @@ def words(event: ev.Event, touched) -> tuple[str, ...]:
 
 def figures(events: Sequence[ev.Event], model: Model) -> Figures:
     """The figures after each of `events` (a whole log, from the empty state)."""
-    impulse_col, pressure_col, open_col, sanctions_col = array("d"), array("d"), array("q"), array("q")
-    detained_col, control_col = array("q"), array("q")
-    touched_col: list = []
+    impulse_col, touched_col = array("d"), []
+    i_append, w_append = impulse_col.append, touched_col.append
+    # where each level changed, and to what (see `Steps`)
+    pressure_at, pressure_to = array("q"), array("d")
+    open_at, open_to, sanctions_at, sanctions_to = array("q"), array("q"), array("q"), array("q")
+    detained_at, detained_to, sites_at, sites_to = array("q"), array("q"), array("q"), array("q")
     moves: list[tuple[int, str, int]] = []
-    i_append, p_append, o_append, s_append = impulse_col.append, pressure_col.append, open_col.append, \
-        sanctions_col.append
-    d_append, c_append, w_append = detained_col.append, control_col.append, touched_col.append
 
     demands: dict[str, ev.Demand] = {}
     status: dict[str, str] = {}  # demand id -> status, once a resolution changed it ("open" before)
@@ -168,7 +207,6 @@ def figures(events: Sequence[ev.Event], model: Model) -> Figures:
     w_sanctions, w_exercise, w_detention, w_occupation = model.sanctions, model.exercise, model.detention, \
         model.occupation
     n_open = n_sanctions = n_exercises = 0
-    pressure = 0.0
     carried, time = 0.0, None
 
     for i, event in enumerate(events):
@@ -183,17 +221,22 @@ def figures(events: Sequence[ev.Event], model: Model) -> Figures:
             carried = 0.0
         time = at
         carried = carried + -event.goldstein * scale
+        i_append(carried)
         kind = type(event)
-        touched = None
         if kind in _INERT:
-            pass
-        elif kind is ev.Talks or kind is ev.Threat or kind is ev.Ouster:
+            w_append(None)
+            continue
+        touched = None
+        conditions = False  # a condition started or ended: the pressure is weighed again
+        if kind is ev.Talks or kind is ev.Threat or kind is ev.Ouster:
             if kind is ev.Threat:
                 threats[event.id] = event
             touched = SELF
         elif kind is ev.Demand:
             demands[event.id] = event
             n_open += 1
+            open_at.append(i)
+            open_to.append(n_open)
             touched = SELF
         elif kind is ev.DemandResolved:
             demand = demands.get(event.demand)
@@ -202,6 +245,8 @@ def figures(events: Sequence[ev.Event], model: Model) -> Figures:
                 status[event.demand] = new
                 if old != new:
                     n_open += (new == "open") - (old == "open")
+                    open_at.append(i)
+                    open_to.append(n_open)
                     touched = demand
         elif kind is ev.DeadlinePassed:
             demand = demands.get(event.demand)
@@ -219,8 +264,7 @@ def figures(events: Sequence[ev.Event], model: Model) -> Figures:
             if kind is ev.Exercise:
                 exercises[event.id] = event
                 n_exercises += 1
-                pressure = (w_sanctions * n_sanctions + w_exercise * n_exercises + w_detention * len(detentions)
-                            + w_occupation * len(control))
+                conditions = True
             if event.troops and event.actor:
                 total = troops.get(event.actor, 0) + event.troops
                 troops[event.actor] = total
@@ -230,8 +274,7 @@ def figures(events: Sequence[ev.Event], model: Model) -> Figures:
             gone = exercises.pop(event.exercise, None)
             if gone is not None:
                 n_exercises -= 1
-                pressure = (w_sanctions * n_sanctions + w_exercise * n_exercises + w_detention * len(detentions)
-                            + w_occupation * len(control))
+                conditions = True
                 if gone.troops and gone.actor:
                     total = troops.get(gone.actor, 0) - gone.troops
                     troops[gone.actor] = total
@@ -239,38 +282,44 @@ def figures(events: Sequence[ev.Event], model: Model) -> Figures:
                 touched = gone
         elif kind is ev.Detention:
             detentions[event.id] = event
-            pressure = (w_sanctions * n_sanctions + w_exercise * n_exercises + w_detention * len(detentions)
-                        + w_occupation * len(control))
+            detained_at.append(i)
+            detained_to.append(len(detentions))
+            conditions = True
             touched = SELF
         elif kind is ev.Release:
             gone = detentions.pop(event.detention, None)
             if gone is not None:
-                pressure = (w_sanctions * n_sanctions + w_exercise * n_exercises + w_detention * len(detentions)
-                            + w_occupation * len(control))
+                detained_at.append(i)
+                detained_to.append(len(detentions))
+                conditions = True
                 touched = gone
         elif kind is ev.Seizure:
             held = control.get(event.site)
             control[event.site] = event
             if held is None:
-                pressure = (w_sanctions * n_sanctions + w_exercise * n_exercises + w_detention * len(detentions)
-                            + w_occupation * len(control))
+                sites_at.append(i)
+                sites_to.append(len(control))
+                conditions = True
                 touched = SELF
             elif held.to != event.to:
                 touched = held
         elif kind is ev.Sanctions:
             n_sanctions += 1
-            pressure = (w_sanctions * n_sanctions + w_exercise * n_exercises + w_detention * len(detentions)
-                        + w_occupation * len(control))
+            sanctions_at.append(i)
+            sanctions_to.append(n_sanctions)
+            conditions = True
             touched = SELF
-        i_append(carried)
-        p_append(pressure)
-        o_append(n_open)
-        s_append(n_sanctions)
-        d_append(len(detentions))
-        c_append(len(control))
+        if conditions:  # as the reducers weigh it (`project._with`), term for term
+            pressure_at.append(i)
+            pressure_to.append(w_sanctions * n_sanctions + w_exercise * n_exercises + w_detention * len(detentions)
+                               + w_occupation * len(control))
         w_append(touched)
-    return Figures(events=events, impulse=impulse_col, pressure=pressure_col, open_demands=open_col, sanctions=sanctions_col,
-                   detained=detained_col, controlled_sites=control_col, touched=touched_col, troop_moves=moves)
+    n = len(impulse_col)
+    none = w_sanctions * 0 + w_exercise * 0 + w_detention * 0 + w_occupation * 0  # what the first step weighs
+    return Figures(events=events, impulse=impulse_col, pressure=Steps(pressure_at, pressure_to, none, n),
+                   open_demands=Steps(open_at, open_to, 0, n), sanctions=Steps(sanctions_at, sanctions_to, 0, n),
+                   detained=Steps(detained_at, detained_to, 0, n), controlled_sites=Steps(sites_at, sites_to, 0, n),
+                   touched=touched_col, troop_moves=moves)
 
 
 _RESTATED = frozenset({

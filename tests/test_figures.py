@@ -141,3 +141,29 @@ def test_generated_figures_are_the_timeline(specs, half_life, weight):
     from engine.sim import Log
 
     assert_agree(Log(scenario=scenario, events=events))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(-5, 5)), max_size=20), st.integers(0, 35),
+       st.integers(-1, 5))
+def test_steps_read_like_the_list_they_stand_for(changes, length, initial):
+    from array import array
+
+    from engine.figures import Steps
+
+    last: dict[int, int] = {}
+    for position, value in changes:
+        if position < length:
+            last[position] = value
+    positions = sorted(last)
+    steps = Steps(array("q", positions), array("q", [last[p] for p in positions]), initial, length)
+    expected, value = [], initial
+    for i in range(length):
+        value = last.get(i, value)
+        expected.append(value)
+    assert list(steps) == expected == [steps[i] for i in range(length)] == steps[:]
+    assert len(steps) == length
+    if length:
+        assert steps[-1] == expected[-1]
+    with pytest.raises(IndexError):
+        steps[length]
