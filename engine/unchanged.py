@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import attrs
@@ -37,14 +38,15 @@ def file_digest(path: Path) -> tuple[str, int] | None:
     None when the file cannot be read, or has a blank line (it would not say how many events it holds)."""
     sha, lines, tail = hashlib.sha256(), 0, b""
     try:
-        with path.open("rb") as handle:
+        with path.open("rb") as handle, ThreadPoolExecutor(1) as hasher:
             for block in iter(lambda: handle.read(_BLOCK), b""):
-                sha.update(block)
+                hasher.submit(sha.update, block)  # hashlib lets go of the GIL: hashed while this thread counts
                 lines += block.count(b"\n")
-                if _BLANK.search(tail + block):
-                    return None
+                first = block.find(b"\n") + 1
+                if _BLANK.search(tail + block[:first] if first else tail + block) or _BLANK.search(block):
+                    return None  # (the first search: a blank line may straddle two blocks)
                 cut = block.rfind(b"\n")
-                tail = block[cut:] if cut >= 0 else tail + block  # a blank line may straddle two blocks
+                tail = block[cut:] if cut >= 0 else tail + block
     except OSError:
         return None
     last = tail[1:] if tail.startswith(b"\n") else tail
