@@ -22,7 +22,7 @@ from . import events as ev
 from .codec import state_to_dict
 from .cursor import Replay, load
 from .dates import iso
-from .errors import CrisisError
+from .errors import CrisisError, ReplayError
 from .query import NAMES
 from .render import dumps, safe, state_text, why_text
 
@@ -95,6 +95,8 @@ class Session(cmd.Cmd):
             return False
         try:
             stop = super().onecmd(line)
+        except ReplayError:  # a line of the recorded log, read as it is reached, is damaged: this ends the session
+            raise
         except CrisisError as exc:
             return self.error(str(exc))
         except (OSError, ValueError) as exc:  # a file that cannot be written, a picture format
@@ -533,7 +535,8 @@ def repl_cmd(file: Path, script: Path | None) -> None:
     """Step through FILE, a scenario or a recorded replay folder: move, look, ask why, try what-ifs.
 
     At a terminal the session is interactive; otherwise commands come from standard input
-    (or --script) and each is echoed after the prompt. Exits 1 if any command failed.
+    (or --script) and each is echoed after the prompt. Exits 1 if any command failed, 2 if
+    a recorded replay turns out damaged where it is read (file:line on standard error).
     """
     from .cli import _run
 
@@ -544,11 +547,11 @@ def repl_cmd(file: Path, script: Path | None) -> None:
         click.echo(f"note: {safe(note.message)}", err=True)
     session = Session(replay, stdout=sys.stdout, name=file.name)
     if script is not None:
-        errors = session.run(script.read_text(encoding="utf-8").splitlines())
+        errors = _run(lambda: session.run(script.read_text(encoding="utf-8").splitlines()))
     elif sys.stdin.isatty():
-        session.interactive()
+        _run(session.interactive)
         return
     else:
-        errors = session.run(sys.stdin)
+        errors = _run(lambda: session.run(sys.stdin))
     if errors:
         sys.exit(1)

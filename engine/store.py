@@ -4,15 +4,18 @@
 hash chain of the event log line by line, and the chain's head and length. The first
 thing that does not match is raised as a `ReplayError` naming the file and line
 (`TamperedReplay`, `TruncatedReplay`, `IncompleteReplay`, `ReplayFormatError`), unless
-`recover=True` asks to keep the events before it. Replays of format 1 are upgraded as
-they are read. The scenario comes from the file the manifest names when that file is
-unchanged; otherwise from the details recorded with the replay, with a note saying so.
+`recover=True` asks to keep the events before it. A log whose SHA-256 is the manifest's
+is opened without decoding it, each event read from its line when first used (`lazylog`).
+Replays of format 1 are upgraded as they are read. The scenario comes from the file the
+manifest names when that file is unchanged; otherwise from the details recorded with the
+replay, with a note saying so.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +27,8 @@ from . import events as ev
 from .atomic import recover_folder
 from .codec import converter, event_from_dict
 from .errors import IncompleteReplay, ReplayError, ReplayFormatError, ScenarioError, TamperedReplay, TruncatedReplay
-from .fastlog import read_recorded
 from .jsonl import MAX_EVENTS as JSONL_MAX_EVENTS
+from .lazylog import Documented, LazyEvents, open_recorded
 from .limits import MAX_FILE_BYTES, MAX_ITEMS, megabytes
 from .record import EVENTS, FORMAT, MANIFEST, TIMELINE
 from .scenario import Actor, Document, Model, Scenario
@@ -79,9 +82,11 @@ def open_replay(folder: str | Path, recover: bool = False, every_hash: bool = Fa
 
     With `recover=True` a damaged or cut-short event log gives the events before its first
     bad line instead (and files that do not match their manifest are reported, not fatal);
-    `Recording.problem` says what was wrong. A log whose SHA-256 is the manifest's is read
-    without recomputing its chain (see `fastlog`); `every_hash=True` recomputes every line's
-    hash all the same, as `crisis verify` does: it says the chain is intact.
+    `Recording.problem` says what was wrong. A log whose SHA-256 is the manifest's is opened
+    without recomputing its chain or decoding its lines (see `lazylog`): each event is decoded
+    when first used, and a line damaged under a forged digest raises a `TamperedReplay` then.
+    `every_hash=True` reads every line and recomputes its hash all the same, as `crisis verify`
+    does: it says the chain is intact.
     """
     folder = Path(folder)
     try:
@@ -103,7 +108,7 @@ def open_replay(folder: str | Path, recover: bool = False, every_hash: bool = Fa
             raise error
         problem = problem or error
 
-    events: list[ev.Event] = []
+    events: Sequence[ev.Event] = []
     # the log first: the other files derive from it
     fast, digest = (None, _digest(folder / EVENTS)) if every_hash else _recorded_log(folder / EVENTS, manifest, recorded)
     if digest is None:
@@ -138,7 +143,8 @@ def open_replay(folder: str | Path, recover: bool = False, every_hash: bool = Fa
     if unlisted:
         notes.append(f"{folder}: not part of the recording (not in its manifest): {', '.join(unlisted)}")
     scenario, scenario_notes = _scenario(folder, manifest, events)
-    log = Log(scenario=scenario, events=tuple(events), skipped=frozenset(manifest["skipped"]))
+    log = Log(scenario=scenario, events=events if isinstance(events, LazyEvents) else tuple(events),
+              skipped=frozenset(manifest["skipped"]))
     return Recording(folder=folder, log=log, manifest=manifest, recorded_format=recorded, total=manifest["events"],
                      notes=tuple(notes + scenario_notes), problem=problem)
 
@@ -212,13 +218,13 @@ def _locate_v1(folder: Path, name: str) -> str:
 
 # --- the event log ---------------------------------------------------------------------------------
 
-def _recorded_log(path: Path, manifest: dict, recorded: int) -> tuple[list[ev.Event] | None, str | None]:
-    """The events, when the log is byte for byte as recorded (see `fastlog`), else None; and its
-    SHA-256 (None if it is missing)."""
+def _recorded_log(path: Path, manifest: dict, recorded: int) -> tuple[LazyEvents | None, str | None]:
+    """The events, decoded when used, when the log is byte for byte as recorded (see `lazylog`),
+    else None; and its SHA-256 (None if it is missing)."""
     if recorded < 2 or not path.is_file():  # format 1 has no chain head to compare; a FIFO could block
         return None, _digest(path)
     try:
-        return read_recorded(path, manifest["events"], manifest["files"][EVENTS], manifest["log_head"])
+        return open_recorded(path, manifest["events"], manifest["files"][EVENTS], manifest["log_head"])
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None, None
     except OSError as exc:
@@ -278,7 +284,7 @@ def _read_log(path: Path, manifest: dict, chained: bool) -> tuple[list[ev.Event]
 
 # --- the scenario ----------------------------------------------------------------------------------
 
-def _scenario(folder: Path, manifest: dict, events: list[ev.Event]) -> tuple[Scenario, list[str]]:
+def _scenario(folder: Path, manifest: dict, events: Sequence[ev.Event]) -> tuple[Scenario, list[str]]:
     """The scenario file if it is the one recorded, else the scenario as recorded; notes saying which."""
     from .reader import load_scenario  # only when a replay is opened
 
@@ -301,9 +307,11 @@ def _scenario(folder: Path, manifest: dict, events: list[ev.Event]) -> tuple[Sce
     return scenario, []
 
 
-def _unchanged(path: Path, manifest: dict, events: list[ev.Event]) -> Scenario | None:
+def _unchanged(path: Path, manifest: dict, events: Sequence[ev.Event]) -> Scenario | None:
     """The scenario of a JSONL file with the recorded digest, its events taken from the log (see
-    `unchanged`); None when that cannot be shown to give what loading the file gives."""
+    `unchanged`); None when that cannot be shown to give what loading the file gives. A log read
+    lazily is not decoded for it: its documented events are counted, and the quotes they cite
+    found, in its lines (see `lazylog`)."""
     if path.suffix != ".jsonl" or manifest["skipped"]:  # skipped events are in the file, not in the log
         return None
     found = file_digest(path)
@@ -313,10 +321,12 @@ def _unchanged(path: Path, manifest: dict, events: list[ev.Event]) -> Scenario |
         documented = _recorded(path, manifest, events).events  # the log's documented events, as the reader gives them
     except ReplayFormatError:
         return None
-    return from_log(path, documented, found[0]) if len(documented) == found[1] else None
+    if len(documented) != found[1]:
+        return None
+    return from_log(path, documented, found[0], events.citations() if isinstance(events, LazyEvents) else None)
 
 
-def _recorded(path: Path, manifest: dict, events: list[ev.Event]) -> Scenario:
+def _recorded(path: Path, manifest: dict, events: Sequence[ev.Event]) -> Scenario:
     """A Scenario rebuilt from the manifest's header and the log's documented events."""
     head = manifest["header"]
     try:
@@ -331,11 +341,12 @@ def _recorded(path: Path, manifest: dict, events: list[ev.Event]) -> Scenario:
                                 file=str(path.parent / MANIFEST)) from exc
     return Scenario(id=manifest["scenario"], title=title, path=path, seeds=path.parent / "seeds", model=model,
                     actors=actors, documents=documents,
-                    events=tuple(e for e in events if not e.DERIVED),
+                    events=Documented(events) if isinstance(events, LazyEvents) else
+                    tuple(e for e in events if not e.DERIVED),
                     digest=manifest["scenario_sha256"])
 
 
-def _codes(events: list[ev.Event]) -> set[str]:
+def _codes(events: Sequence[ev.Event]) -> set[str]:
     codes = set()
     for e in events:
         for field in attrs.fields(type(e)):

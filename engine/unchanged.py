@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -55,9 +55,12 @@ def file_digest(path: Path) -> tuple[str, int] | None:
     return sha.hexdigest(), lines + (1 if last else 0) - 1
 
 
-def from_log(path: Path, documented: Sequence[ev.Event], digest: str) -> Scenario | None:
+def from_log(path: Path, documented: Sequence[ev.Event], digest: str,
+             cited: Collection[tuple[str, str | None]] | None = None) -> Scenario | None:
     """`load_scenario(path)` of an unchanged JSONL file whose SHA-256 is `digest` and whose events are
-    `documented`, reading only its header; None if the header or a quote no longer checks out."""
+    `documented` (a tuple, or a sequence read lazily: kept as it is), reading only its header; None if
+    the header or a quote no longer checks out. `cited`: the (doc, quote) pairs the events cite, when
+    known without reading the events (see `lazylog.LazyEvents.citations`)."""
     from .jsonl import load_header
     from .reader import _check_doc, _check_quote, _Reader
 
@@ -66,14 +69,15 @@ def from_log(path: Path, documented: Sequence[ev.Event], digest: str) -> Scenari
     except ScenarioError:
         return None
     r = _Reader(path, str(path))
-    cited = {(s.doc, s.quote) for sources in {id(e.sources): e.sources for e in documented}.values()
-             for s in sources if s.doc is not None}
-    cited.update((e.window.doc, e.window.quote) for e in documented
-                 if e.window is not None and e.window.doc is not None and e.window.quote is not None)
+    if cited is None:
+        cited = {(s.doc, s.quote) for sources in {id(e.sources): e.sources for e in documented}.values()
+                 for s in sources if s.doc is not None}
+        cited.update((e.window.doc, e.window.quote) for e in documented
+                     if e.window is not None and e.window.doc is not None and e.window.quote is not None)
     for doc, quote in cited:
         if quote is None or not _check_doc(r, library, doc, 0):
             return None
         _check_quote(r, library, doc, quote, 0)
         if r.problems:
             return None
-    return attrs.evolve(head, events=tuple(documented), digest=digest)
+    return attrs.evolve(head, events=documented, digest=digest)

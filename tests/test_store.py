@@ -295,7 +295,7 @@ def test_verify_reports_the_first_bad_line_and_exits_2(copy):
 
 def test_verify_recomputes_every_hash_where_loading_trusts_the_digest(copy):
     """An edit whose new SHA-256 was put in the manifest: loading goes by the digest (see
-    `fastlog`), while `crisis verify`, which says the chain is intact, checks every line."""
+    `lazylog`), while `crisis verify`, which says the chain is intact, checks every line."""
     rows = lines(copy)
     _edit_goldstein(rows)
     write_lines(copy, rows)
