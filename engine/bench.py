@@ -13,7 +13,8 @@ to each other's peak memory:
   CPython would otherwise run during whatever comes next; together, it falls where it falls),
   and together again with the cyclic collector paused: the engine's own work, which is
   what must grow linearly;
-- loading the scenario, and loading the recorded replay (`store.read_replay`);
+- loading the scenario, and loading the recorded replay (`store.read_replay`: its events are
+  decoded when first used, see `lazylog`), then the same with every event decoded;
 - the cold start of `crisis replay scenario/spring2014.yaml --format json --no-plot`.
 
 Each line gives wall-clock and CPU seconds (best of `--repeat` runs), events per second,
@@ -39,12 +40,12 @@ from typing import Any, Callable
 SIZES = (10_000, 100_000, 1_000_000)
 ROOT = Path(__file__).resolve().parent.parent
 PHASES = ("floor-simpy", "floor-loop", "simulate", "project", "simulate+project", "simulate+project-nogc",
-          "load-scenario", "load-replay")
+          "load-scenario", "load-replay", "load-replay-decoded")
 LABELS = {
     "floor-simpy": "floor: bare SimPy loop", "floor-loop": "floor: plain Python loop", "simulate": "simulate",
     "project": "project (scan)", "simulate+project": "simulate + project",
     "simulate+project-nogc": "  the same, GC paused", "load-scenario": "load scenario (JSONL)",
-    "load-replay": "load recorded replay",
+    "load-replay": "load recorded replay", "load-replay-decoded": "  then every event decoded",
 }
 
 
@@ -144,7 +145,7 @@ def run_phase(phase: str, scenario_path: Path, replay: Path | None, repeat: int)
     if phase == "load-scenario":
         wall, cpu, scenario = _timed(lambda: load_scenario(scenario_path), repeat)
         out.update(wall=wall, cpu=cpu, events=len(scenario.events))
-    elif phase == "load-replay":
+    elif phase in ("load-replay", "load-replay-decoded"):
         try:
             from .store import read_replay
         except ImportError:
@@ -156,11 +157,19 @@ def run_phase(phase: str, scenario_path: Path, replay: Path | None, repeat: int)
         if recorded > limit:  # measure what reading would cost, and say the limit refuses it
             store.MAX_EVENTS = recorded
             out["note"] = f"store.MAX_EVENTS ({limit:,}) refuses this replay: lifted to measure"
+
+        def decoded():
+            log = read_replay(replay)
+            for _ in log.events:
+                pass
+            return log
+
         try:
-            wall, cpu, log = _timed(lambda: read_replay(replay), repeat)
+            wall, cpu, log = _timed((lambda: read_replay(replay)) if phase == "load-replay" else decoded, repeat)
         except Exception as exc:  # a refusal is a result too: report it
             return {**out, "skipped": f"{type(exc).__name__}: {exc}"[:200]}
-        out.update(wall=wall, cpu=cpu, events=sum(1 for e in log if not e.DERIVED), log=len(log))
+        # the scenario's documented events, those of the log for these replays: counted without decoding it
+        out.update(wall=wall, cpu=cpu, events=len(log.scenario.events), log=len(log))
     elif phase.startswith("floor"):  # only the timestamps and scores: the floor's memory is its own
         times, scores = _stamps_of(scenario_path)
         out["events"] = len(times)
@@ -319,9 +328,11 @@ def report(sizes: tuple[int, ...], seed: int, folder: Path, repeat: int, write: 
     largest = max(top.values(), key=lambda r: r.get("rss_mb", 0))
     write(f"  peak memory < 1024 MB, simulate + project: {engine:.0f} MB  {'met' if engine < 1024 else 'NOT met'}"
           f" (largest phase: {LABELS[largest['phase']]}, {largest.get('rss_mb', 0):.0f} MB)")
-    loaded = top["load-replay"]
+    loaded, decoded = top["load-replay"], top.get("load-replay-decoded", {})
     if "wall" in loaded:
-        write(f"  load recorded replay < 3 s: {loaded['wall']:.2f} s  {'met' if loaded['wall'] < 3 else 'NOT met'}")
+        write(f"  load recorded replay < 3 s: {loaded['wall']:.2f} s  {'met' if loaded['wall'] < 3 else 'NOT met'}"
+              + (f" (every event decoded: {decoded['wall']:.2f} s, {decoded['rss_mb']:.0f} MB)" if "wall" in decoded
+                 else ""))
     else:
         write(f"  load recorded replay < 3 s: not measured ({loaded.get('skipped')})")
     cold_ok = start["wall"] < 0.5 and not start["matplotlib"]
