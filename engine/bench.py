@@ -13,6 +13,9 @@ to each other's peak memory:
   CPython would otherwise run during whatever comes next; together, it falls where it falls),
   and together again with the cyclic collector paused: the engine's own work, which is
   what must grow linearly;
+- the same three with the columnar projection the timelines read (`figures`: tension,
+  counts and changes at every event, kept in arrays; a State at any position is one fold
+  from a snapshot away, see `cursor`);
 - loading the scenario, and loading the recorded replay (`store.read_replay`: its events are
   decoded when first used, see `lazylog`), then the same with every event decoded;
 - the cold start of `crisis replay scenario/spring2014.yaml --format json --no-plot`.
@@ -40,11 +43,14 @@ from typing import Any, Callable
 SIZES = (10_000, 100_000, 1_000_000)
 ROOT = Path(__file__).resolve().parent.parent
 PHASES = ("floor-simpy", "floor-loop", "simulate", "project", "simulate+project", "simulate+project-nogc",
+          "figures", "simulate+figures", "simulate+figures-nogc",
           "load-scenario", "load-replay", "load-replay-decoded")
 LABELS = {
     "floor-simpy": "floor: bare SimPy loop", "floor-loop": "floor: plain Python loop", "simulate": "simulate",
     "project": "project (scan)", "simulate+project": "simulate + project",
-    "simulate+project-nogc": "  the same, GC paused", "load-scenario": "load scenario (JSONL)",
+    "simulate+project-nogc": "  the same, GC paused", "figures": "project (figures)",
+    "simulate+figures": "simulate + figures", "simulate+figures-nogc": "  the same, GC paused",
+    "load-scenario": "load scenario (JSONL)",
     "load-replay": "load recorded replay", "load-replay-decoded": "  then every event decoded",
 }
 
@@ -137,6 +143,7 @@ def floor_loop(times: list[float], scores: list[float]) -> float:
 
 def run_phase(phase: str, scenario_path: Path, replay: Path | None, repeat: int) -> dict[str, Any]:
     """Run one phase here and return its figures."""
+    from .figures import figures
     from .project import scan
     from .reader import load_scenario
     from .sim import paused_gc, simulate
@@ -186,6 +193,9 @@ def run_phase(phase: str, scenario_path: Path, replay: Path | None, repeat: int)
                 n += 1
             return n
 
+        def columns(log) -> int:
+            return len(figures(log.events, model))
+
         if phase == "simulate":  # with the collection the new log calls for, which would fall on what follows
             out["wall"], out["cpu"], log = _timed(lambda: (simulate(scenario), gc.collect())[0], repeat)
             out["log"] = len(log)
@@ -193,12 +203,18 @@ def run_phase(phase: str, scenario_path: Path, replay: Path | None, repeat: int)
             log = simulate(scenario)
             gc.collect()
             out["wall"], out["cpu"], _ = _timed(lambda: project(log), repeat)
-        elif phase == "simulate+project":
-            out["wall"], out["cpu"], _ = _timed(lambda: project(simulate(scenario)), repeat)
+        elif phase == "figures":
+            log = simulate(scenario)
+            gc.collect()
+            out["wall"], out["cpu"], _ = _timed(lambda: columns(log), repeat)
+        elif phase in ("simulate+project", "simulate+figures"):
+            fold = project if phase == "simulate+project" else columns
+            out["wall"], out["cpu"], _ = _timed(lambda: fold(simulate(scenario)), repeat)
         else:  # the engine's own work: CPython's cyclic collector walking millions of objects left out
+            fold = project if phase == "simulate+project-nogc" else columns
             gc.collect()
             with paused_gc():
-                out["wall"], out["cpu"], _ = _timed(lambda: project(simulate(scenario)), repeat)
+                out["wall"], out["cpu"], _ = _timed(lambda: fold(simulate(scenario)), repeat)
     out["rss_mb"] = _peak_mb()
     return out
 
@@ -305,11 +321,12 @@ def report(sizes: tuple[int, ...], seed: int, folder: Path, repeat: int, write: 
             write(_row(size, rows[phase], floor))
     write("")
     first, last = sizes[0], sizes[-1]
-    for phase in ("simulate+project", "simulate+project-nogc"):
+    for phase in ("simulate+project", "simulate+project-nogc", "simulate+figures", "simulate+figures-nogc"):
         per = {s: results[s][phase]["cpu"] / results[s][phase]["events"] for s in sizes if "cpu" in results[s][phase]}
         if first in per and last in per:
             growth = per[last] / per[first]
-            write(f"growth, {LABELS[phase].strip()}, CPU time per event: " + ", ".join(
+            name = {"simulate+figures-nogc": "simulate + figures, GC paused"}.get(phase, LABELS[phase].strip())
+            write(f"growth, {name}, CPU time per event: " + ", ".join(
                 f"{s:,}: {per[s] * 1e6:.2f} us" for s in sizes if s in per)
                   + f"; {last:,} vs {first:,}: x{growth:.2f} ({'linear' if growth <= 1.5 else 'NOT linear'}, "
                     "limit x1.50)")
@@ -324,7 +341,13 @@ def report(sizes: tuple[int, ...], seed: int, folder: Path, repeat: int, write: 
         ratio = floor["cpu"] / both["cpu"]
         write(f"  simulate + project >= 0.5 x floor throughput: {ratio:.2f} x  {'met' if ratio >= 0.5 else 'NOT met'}"
               + (f" ({floor['cpu'] / bare['cpu']:.2f} x with the GC paused)" if "cpu" in bare else ""))
-    engine = max(r.get("rss_mb", 0) for name, r in top.items() if name in ("simulate", "project", "simulate+project"))
+    columns, bare = top.get("simulate+figures", {}), top.get("simulate+figures-nogc", {})
+    if "cpu" in columns and "cpu" in floor:
+        ratio = floor["cpu"] / columns["cpu"]
+        write(f"  simulate + figures >= 0.5 x floor throughput: {ratio:.2f} x  {'met' if ratio >= 0.5 else 'NOT met'}"
+              + (f" ({floor['cpu'] / bare['cpu']:.2f} x with the GC paused)" if "cpu" in bare else ""))
+    engine = max(r.get("rss_mb", 0) for name, r in top.items()
+                 if name in ("simulate", "project", "simulate+project", "figures", "simulate+figures"))
     largest = max(top.values(), key=lambda r: r.get("rss_mb", 0))
     write(f"  peak memory < 1024 MB, simulate + project: {engine:.0f} MB  {'met' if engine < 1024 else 'NOT met'}"
           f" (largest phase: {LABELS[largest['phase']]}, {largest.get('rss_mb', 0):.0f} MB)")
