@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from bisect import bisect_right
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
 
 import attrs
@@ -34,9 +36,10 @@ class Timeline:
     Both are made when first read. `figures` (`engine.figures`, columns: tension, counts and
     what each event changed) is what the text and JSON timelines and the plot read, and it is
     cheap at any size. `entries` holds a full State per event, which suits replays of
-    hand-written size and what needs states (`state_at`, `why`); for logs of a million events
-    stream through `entries(log)` (or `project.scan`) instead, and keep snapshots where random
-    access is needed. `final` is folded without keeping the states on the way.
+    hand-written size; for logs of a million events stream through `entries(log)` (or
+    `project.scan`) instead, and keep snapshots where random access is needed (`cursor`).
+    `final` and `state_at` fold the events without keeping the states on the way, unless the
+    entries are made already.
     """
 
     log: Log
@@ -76,9 +79,16 @@ class Timeline:
         return Timeline(log=log, entries=self.entries[:len(log)] if "entries" in self.__dict__ else None)
 
     def state_at(self, moment: dt.datetime) -> State:
-        """The state in force at `moment` (the last event at or before it)."""
+        """The state in force at `moment` (the last event at or before it): read from the entries
+        once they are made, else folded from the events up to it, keeping none of the states."""
+        if self.built is None and "entries" not in self.__dict__:
+            events = self.log.events
+            return fold(events[:bisect_right(events, moment, key=_at)], self.model)
         before = [e.state for e in self.entries if e.event.at <= moment]
         return before[-1] if before else EMPTY
+
+
+_at = attrgetter("at")
 
 
 def build(log: Log) -> Timeline:
