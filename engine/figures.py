@@ -30,7 +30,7 @@ from . import events as ev
 from .project import REDUCERS
 from .scenario import Model
 from .sim import paused_gc
-from .timeline import _TEXT, _describe_demand, _deployment_record
+from .timeline import _TEXT, _describe_demand
 
 SECONDS_PER_DAY = 86_400.0
 
@@ -155,15 +155,15 @@ def words(event: ev.Event, touched) -> tuple[str, ...]:
         if kind is ev.Talks:
             return (_TEXT["talks"].added(event, None),)
         if kind is ev.Demand:
-            return (f"demand opened: {_describe_demand(event)}",)
+            return (_TEXT["demands"].added(event, None),)
         if kind is ev.Threat:
             return (_TEXT["threats"].added(event, None),)
         if kind is ev.Deployment or kind is ev.Exercise:
-            return (_deployment_record(event),)
+            return (_TEXT["deployments"].added(event, None),)
         if kind is ev.Detention:
             return (_TEXT["detentions"].added(event, None),)
         if kind is ev.Seizure:
-            return (f"control: {event.site} → {event.to}" + (" (partly)" if event.partial else ""),)
+            return (_TEXT["control"].added((event, None), None),)
         if kind is ev.Sanctions:
             return (_TEXT["sanctions"].added(event, None),)
         if kind is ev.Ouster:
@@ -176,11 +176,11 @@ def words(event: ev.Event, touched) -> tuple[str, ...]:
         status = "triggered" if kind is ev.ThreatTriggered else "lapsed"
         return (f"threat {status}: {touched.actor or '?'} — {touched.consequence}",)
     elif kind is ev.ExerciseEnded:
-        return (f"exercise over: {touched.actor or '?'} in {touched.region}",)
+        return (_TEXT["deployments"].gone(touched, None),)
     elif kind is ev.Release:
-        return (f"released: {touched.detained}",)
+        return (_TEXT["detentions"].gone(touched, None),)
     elif kind is ev.Seizure:
-        return (f"control: {event.site} {touched.to} → {event.to}",)
+        return (_TEXT["control"].changed(((touched, None), None), ((event, None), None)),)
     raise AssertionError(f"no words for {kind.__name__}")  # `figures` records nothing else
 
 
