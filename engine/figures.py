@@ -5,8 +5,8 @@ shares, which is what stepping back and forth needs, at 2–8 µs an event that 
 part. What a timeline shows at every event is much less: tension, the counts of open
 demands, sanctions, detentions and controlled sites, troops by actor, and what the
 event changed, in words. Those are computed here with plain mutable accumulators, for
-about 1.5 µs an event, and kept in arrays (a float or an int per event, not an object):
-the rows of `timeline.json`, the text timeline and the plot are read from them.
+about a microsecond an event, and kept in arrays (impulses per event, counts where they
+change): the rows of `timeline.json`, the text timeline and the plot are read from them.
 A State at any position is still one fold away (`project.fold`, or `cursor.Replay`,
 which keeps snapshots).
 
@@ -27,12 +27,10 @@ from typing import Iterator
 import attrs
 
 from . import events as ev
-from .project import REDUCERS
+from .project import REDUCERS, SECONDS_PER_DAY
 from .scenario import Model
 from .sim import paused_gc
 from .timeline import _TEXT, _describe_demand
-
-SECONDS_PER_DAY = 86_400.0
 
 _NONE: tuple[str, ...] = ()
 
