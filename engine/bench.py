@@ -9,14 +9,16 @@ to each other's peak memory:
   trivial fold, and a plain Python loop doing the same fold;
 - `simulate` (SimPy engine, derived events included) and the projection of the full
   state timeline, streamed through `project.scan` (nothing kept), alone and together
-  (`simulate` is charged the garbage collection its million new objects call for, which
-  CPython would otherwise run during whatever comes next; together, it falls where it falls),
+  (`simulate` is charged the garbage collection its new objects call for, which CPython
+  would otherwise run during whatever comes next; together, it falls where it falls),
   and together again with the cyclic collector paused: the engine's own work, which is
   what must grow linearly;
 - the same three with the columnar projection the timelines read (`figures`: tension,
   counts and changes at every event, kept in arrays; a State at any position is one fold
   from a snapshot away, see `cursor`);
-- loading the scenario, and loading the recorded replay (`store.read_replay`: its events are
+- loading the scenario (charged the collection its million objects call for: the reader
+  pauses the collector, and the phases after it start from a collected heap), and loading
+  the recorded replay (`store.read_replay`: its events are
   decoded when first used, see `lazylog`), then the same with every event decoded;
 - the cold start of `crisis replay scenario/spring2014.yaml --format json --no-plot`.
 
@@ -149,8 +151,8 @@ def run_phase(phase: str, scenario_path: Path, replay: Path | None, repeat: int)
     from .sim import paused_gc, simulate
 
     out: dict[str, Any] = {"phase": phase}
-    if phase == "load-scenario":
-        wall, cpu, scenario = _timed(lambda: load_scenario(scenario_path), repeat)
+    if phase == "load-scenario":  # with the collection its objects call for (the reader pauses the collector)
+        wall, cpu, scenario = _timed(lambda: (load_scenario(scenario_path), gc.collect())[0], repeat)
         out.update(wall=wall, cpu=cpu, events=len(scenario.events))
     elif phase in ("load-replay", "load-replay-decoded"):
         try:
@@ -184,6 +186,7 @@ def run_phase(phase: str, scenario_path: Path, replay: Path | None, repeat: int)
         out["wall"], out["cpu"], _ = _timed(lambda: fold(times, scores), repeat)
     else:
         scenario = load_scenario(scenario_path)
+        gc.collect()  # the loading's collection is the load-scenario row's, not the first phase's after it
         out["events"] = len(scenario.events)
         model = scenario.model
 
