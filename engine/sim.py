@@ -275,20 +275,34 @@ RULES: dict[type[ev.Event], Callable[[Run, ev.Event], None]] = {
 
 def references(event: ev.Event) -> tuple[str, ...]:
     """Ids an event cannot exist without: its causes and the demand or detention it settles."""
-    own = tuple(getattr(event, name) for name in ("demand", "detention", "exercise", "threat") if hasattr(event, name))
+    own = tuple(getattr(event, name) for name in _settles(type(event)))
     return event.because + event.cause + own
 
 
+def _settles(cls: type[ev.Event]) -> tuple[str, ...]:
+    """The fields of `cls` naming the demand, detention, exercise or threat it settles."""
+    names = _SETTLES.get(cls)
+    if names is None:
+        names = _SETTLES[cls] = tuple(n for n in ("demand", "detention", "exercise", "threat") if hasattr(cls, n))
+    return names
+
+
+_SETTLES: dict[type, tuple[str, ...]] = {}
+
+
 def pruned(events: Iterable[ev.Event], roots: Iterable[str]) -> frozenset[str]:
-    """`roots` and every documented event that depends on them, transitively."""
+    """`roots` and every documented event that depends on them, transitively.
+
+    Only events that reference another can be caught: they are found in one pass, then the
+    fixpoint runs over them alone (a cause may stand later in the file at the same moment)."""
     gone = set(roots)
-    remaining = list(events)
-    while True:  # to a fixpoint: a cause may stand later in the file at the same moment
-        caught = [e for e in remaining if any(ref in gone for ref in references(e))]
+    remaining = [(e.id, references(e)) for e in events if e.because or e.cause or _settles(type(e))]
+    while True:
+        caught = [event_id for event_id, refs in remaining if any(ref in gone for ref in refs)]
         if not caught:
             return frozenset(gone)
-        gone.update(e.id for e in caught)
-        remaining = [e for e in remaining if e.id not in gone]
+        gone.update(caught)
+        remaining = [(event_id, refs) for event_id, refs in remaining if event_id not in gone]
 
 
 def simulate(scenario: Scenario, *, skip: Iterable[str] = ()) -> Log:

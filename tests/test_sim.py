@@ -327,3 +327,47 @@ def test_timers_fire_in_the_order_separate_timeouts_would(plan):
         run.at(moment(day), fire, str(i), day, spawn)
     run.env.run()
     assert got == reference
+
+
+# --- pruning: only events that reference another are walked, to the same fixpoint ---
+
+def _pruned_by_definition(events, roots):
+    """The definition `sim.pruned` must keep: every event with a reference to a pruned one, to a fixpoint."""
+    from engine.sim import references
+
+    gone, remaining = set(roots), list(events)
+    while True:
+        caught = [e for e in remaining if any(ref in gone for ref in references(e))]
+        if not caught:
+            return frozenset(gone)
+        gone.update(e.id for e in caught)
+        remaining = [e for e in remaining if e.id not in gone]
+
+
+def _linked_events(links: list[tuple[int, int, int]]) -> list[ev.Event]:
+    """Events e0..eN; each (i, j, how) makes e_i refer to e_j by `because`, by `demand` (a resolution) or not."""
+    out = []
+    for i, (j, how) in enumerate(links):
+        target = f"e{j}"
+        at = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)  # one moment: a cause may stand later in the file
+        if how == 0:
+            out.append(ev.Statement(id=f"e{i}", at=at, title="t", cameo="010", goldstein=0.0, kind="comment",
+                                    actor="N", because=(target,)))
+        elif how == 1:
+            out.append(ev.DemandResolved(id=f"e{i}", at=at, title="t", cameo="081", goldstein=3.0, demand=target,
+                                         outcome="met"))
+        else:
+            out.append(ev.Demand(id=f"e{i}", at=at, title="t", cameo="100", goldstein=-5.0, from_="N", to="S",
+                                 what="w"))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 14), st.integers(0, 2)), min_size=1, max_size=15),
+       st.lists(st.integers(0, 16), max_size=3))
+def test_pruning_reaches_the_fixpoint_of_its_definition(links, roots):
+    from engine.sim import pruned
+
+    events = _linked_events(links)
+    named = [f"e{r}" for r in roots]
+    assert pruned(events, named) == _pruned_by_definition(events, named)
