@@ -42,6 +42,7 @@ from .codec import event_from_dict
 from .errors import ReplayError, TamperedReplay
 from .limits import MAX_FILE_BYTES, megabytes
 from .sim import paused_gc
+from .state import _TupleLike as TupleValue
 
 __all__ = ["Documented", "LazyEvents", "open_recorded"]
 
@@ -106,20 +107,11 @@ def open_recorded(path: Path, expected: int, digest: str, head: str) -> tuple[La
     return events, found
 
 
-class _TupleLike(Sequence):
-    """Equal to the tuple of its events, and hashed as it is: a log read lazily is the log read at once."""
+class _TupleLike(TupleValue, Sequence):
+    """Equal to the tuple of its events, and hashed as it is (`state._TupleLike`): a log read
+    lazily is the log read at once."""
 
     __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        if other is self:
-            return True
-        if isinstance(other, (tuple, _TupleLike)):
-            return len(self) == len(other) and tuple(self) == tuple(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
 
     def __reduce__(self):
         return tuple, (tuple(self),)  # pickled or copied, it is the tuple it stands for
