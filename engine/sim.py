@@ -9,6 +9,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+from bisect import bisect_right
+from itertools import compress, count
+from operator import attrgetter
 from typing import Callable, Iterable, Iterator, Sequence
 
 import attrs
@@ -51,12 +54,14 @@ def _end_of_day(moment: dt.datetime) -> dt.datetime:
 class Run:
     """One simulation: the environment, the log being written, and the rules' timers.
 
-    Documented events are pushed in from a plain loop (`run`), and SimPy runs only where a
-    rule set a timer: up to just before each documented moment, so that what is due
-    before it happens first. A rule is a function called when the event it watches is
-    emitted; it sets SimPy timers whose callbacks emit derived events, each at the moment
-    the rule names. A run thus costs little more than its events when most of them start
-    no rule (imported event sets), and one SimPy event per moment a timer is due otherwise.
+    Only the documented events a rule starts on, waits for or reads are fed in (`run`),
+    from a plain loop; SimPy runs only where a rule set a timer, up to just before the
+    moment of the next such event, so that what is due before it happens first. A rule is
+    a function called when the event it watches arrives; it sets SimPy timers whose
+    callbacks emit derived events, each at the moment the rule names. A run thus costs
+    little more than its rules when most events start none (imported event sets): the
+    others are not visited one by one, they go into the log in slices, between the derived
+    events, each of which stands after every documented event of its moment or before.
 
     At the same moment documented events come first, then derived events in the order
     their timers were set. What the rules need to know (was the demand resolved, did the
@@ -68,6 +73,10 @@ class Run:
         self.epoch = documented[0].at if documented else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
         self.documented = documented
         self.log: list[ev.Event] = []
+        self.placed = 0
+        """How many documented events the log holds so far (a prefix of them)."""
+        self.limit = len(documented)
+        """Derived events due now stand before this documented position at the latest (see `_fire`)."""
         self.watched: set[str] = set()
         """Ids that some threat names as its condition."""
         self.happened: set[str] = set()
@@ -80,27 +89,38 @@ class Run:
         """Demands with a deadline."""
         self.resolved: set[str] = set()
         """Demands resolved so far (of those with a deadline)."""
-        self.buckets: dict[float, list[tuple[Callable[..., None], tuple]]] = {}
-        """SimPy time -> the actions of the timers due then, in the order they were set (see `at`)."""
-        starts: set[str] = set()
-        resolutions: list[ev.DemandResolved] = []
-        for e in documented:  # one pass, by type: most events (statements, talks, …) match none
+        self.buckets: dict[float, tuple[dt.datetime, list[tuple[Callable[..., None], tuple]]]] = {}
+        """SimPy time -> its moment and the actions of the timers due then, in the order they were set (see `at`)."""
+        self.active = self._active(documented)
+        """Positions of the documented events a rule starts on, waits for or reads (resolutions of deadlines)."""
+
+    def _active(self, documented: Sequence[ev.Event]) -> list[int]:
+        """The positions `run` feeds, found with C-level passes (map, compress) over the events:
+        at a million, a Python loop visiting each costs more than the rules themselves."""
+        typed = compress(count(), map(_RULE_KINDS.__contains__, map(type, documented)))
+        active: list[int] = []
+        resolutions: list[int] = []
+        for position in typed:  # threats, demands, exercises and resolutions: a fifth of an imported set
+            e = documented[position]
             kind = type(e)
             if kind is ev.Threat:
                 if e.condition is not None:
                     self.watched.add(e.condition)
-                    starts.add(e.id)
+                    active.append(position)
             elif kind is ev.Demand:
                 if e.deadline is not None:
                     self.deadlines.add(e.id)
-                    starts.add(e.id)
+                    active.append(position)
             elif kind is ev.Exercise:
                 if e.duration_days:
-                    starts.add(e.id)
-            elif kind is ev.DemandResolved:
-                resolutions.append(e)
-        self.active = self.watched | starts | {e.id for e in resolutions if e.demand in self.deadlines}
-        """Ids of the documented events a rule starts on, waits for or reads (resolutions of deadlines)."""
+                    active.append(position)
+            else:
+                resolutions.append(position)
+        deadlines = self.deadlines
+        active += (position for position in resolutions if documented[position].demand in deadlines)
+        if self.watched:  # the conditions, whatever their type
+            active += compress(count(), map(self.watched.__contains__, map(_ID, documented)))
+        return sorted(set(active))
 
     def at(self, moment: dt.datetime, action: Callable[..., None], *args) -> None:
         """Call `action(*args)` at `moment` (SimPy's clock may lag behind the feed, never ahead of it).
@@ -118,67 +138,70 @@ class Run:
         when = now + delay  # what SimPy will set its clock to: the bucket's key
         bucket = self.buckets.get(when)
         if bucket is None:
-            self.buckets[when] = bucket = []
+            self.buckets[when] = bucket = (moment, [])
             env.timeout(delay).callbacks.append(self._fire)
-        bucket.append((action, args))
+        bucket[1].append((action, args))
 
     def _fire(self, _timer: simpy.Event) -> None:
-        for action, args in self.buckets.pop(self.env.now):
+        """A bucket is due: the documented events of its moment and before go into the log
+        first (those not fed were not visited until now), then what its actions emit."""
+        moment, actions = self.buckets.pop(self.env.now)
+        placed = bisect_right(self.documented, moment, self.placed, self.limit, key=_AT)
+        if placed != self.placed:
+            self.log += self.documented[self.placed:placed]
+            self.placed = placed
+        for action, args in actions:
             action(*args)
 
     def emit(self, event: ev.Event) -> None:
-        """Append `event` to the log; start or wake the rules watching it."""
+        """Append a derived `event` to the log; start or wake the rules watching it."""
         self.log.append(event)
+        self.arrive(event)
+
+    def arrive(self, event: ev.Event) -> None:
+        """`event` is in the log (or goes in with its slice): start or wake the rules watching it."""
         if event.id in self.watched:
             self.happened.add(event.id)
             for threat in self.waiting.pop(event.id, ()):
                 self.at(event.at, trigger, self, threat, event.at)
-        if type(event) is ev.DemandResolved and event.demand in self.deadlines:
+        kind = type(event)
+        if kind is ev.DemandResolved and event.demand in self.deadlines:
             self.resolved.add(event.demand)
-        rule = RULES.get(type(event))
+        rule = RULES.get(kind)
         if rule is not None:
             rule(self, event)
 
     def run(self) -> None:
-        """Feed the documented events at their times, running SimPy where rules wait; then the rest.
-
-        Most documented events start no rule (statements, talks, …): those are only appended,
-        and a moment is turned into SimPy seconds only once it may have reached the next timer.
-        """
-        step, peek, log, append = self.env.step, self.env.peek, self.log, self.log.append
-        epoch, active, emit = self.epoch, self.active, self.emit
-        end = dt.datetime.max.replace(tzinfo=epoch.tzinfo)  # comparable with the feed's moments, naive or not
-        moment, due, horizon = None, _NEVER, end
-        for event in self.documented:
-            if event.at != moment:
-                moment = event.at
-                if moment > horizon:  # timers due before this moment fire first
-                    now = (moment - epoch).total_seconds()
-                    while due < now:
-                        step()
-                        due = peek()
-                    horizon = _horizon(epoch, due, end)
-            if event.id in active:
-                emit(event)
-                if peek() != due:  # a rule set a timer: perhaps an earlier one
+        """Feed the active documented events at their times, firing the timers due before each
+        first; then the timers left, and the documented events after the last of them."""
+        documented, buckets, arrive = self.documented, self.buckets, self.arrive
+        step, peek = self.env.step, self.env.peek
+        due = peek()
+        pending = buckets[due][0] if due != _NEVER else None  # the moment of the next timer
+        for position in self.active:
+            event = documented[position]
+            moment = event.at
+            if pending is not None and pending < moment:  # timers due before this moment fire first
+                self.limit = position
+                while pending is not None and pending < moment:
+                    step()
                     due = peek()
-                    horizon = _horizon(epoch, due, end)
-            else:
-                append(event)
+                    pending = buckets[due][0] if due != _NEVER else None
+            arrive(event)
+            if peek() != due:  # a rule set a timer: perhaps an earlier one
+                due = peek()
+                pending = buckets[due][0]
+        self.limit = len(documented)
         self.env.run()
+        self.log += documented[self.placed:]
+        self.placed = len(documented)
 
 
-def _horizon(epoch: dt.datetime, due: float, end: dt.datetime) -> dt.datetime:
-    """A moment before which the timer due at `due` (SimPy seconds) surely has not come: up to
-    it the feed compares datetimes, without turning each moment into seconds."""
-    try:
-        return end if due == _NEVER else epoch + dt.timedelta(seconds=due) - _TICK
-    except OverflowError:  # due beyond the year 9999: no moment of the feed comes after it
-        return end
+_RULE_KINDS = frozenset({ev.Threat, ev.Demand, ev.Exercise, ev.DemandResolved})
+"""Types a rule starts on or reads, besides the conditions threats name."""
 
-
-_TICK = dt.timedelta(microseconds=2)  # more than timedelta's rounding of `due` to a microsecond
-
+_AT = attrgetter("at")
+_ID = attrgetter("id")
 
 _NEVER = simpy.core.Infinity
 """What `Environment.peek` gives when no timer is pending."""
