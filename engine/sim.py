@@ -48,7 +48,12 @@ class Log:
 
 def _end_of_day(moment: dt.datetime) -> dt.datetime:
     """A bare date as a deadline means 'by the end of that day'."""
-    return moment + dt.timedelta(days=1) if moment.time() == dt.time() else moment
+    if moment.hour or moment.minute or moment.second or moment.microsecond:
+        return moment
+    return moment + _DAY
+
+
+_DAY = dt.timedelta(days=1)
 
 
 class Run:
@@ -207,13 +212,12 @@ _NEVER = simpy.core.Infinity
 """What `Environment.peek` gives when no timer is pending."""
 
 
-def derived(run: Run, cls: type[ev.Event], at: dt.datetime, **fields) -> ev.Event:
-    """A derived event at `at`, scored by its type's CAMEO code."""
-    title = fields["title"]
+def derived(cls: type[ev.Event], at: dt.datetime, title: str, **fields) -> ev.Event:
+    """A derived event at `at`, scored by its type's CAMEO code, its title cut to 80 characters."""
     if len(title) > 80:
-        fields["title"] = title[:79].rstrip() + "…"
+        title = title[:79].rstrip() + "…"
     make, code, score = _MAKERS[cls]
-    return make(at=at, cameo=code, goldstein=score, **fields)
+    return make(at=at, title=title, cameo=code, goldstein=score, **fields)
 
 
 class _Makers(dict):
@@ -241,8 +245,8 @@ def deadline_rule(run: Run, demand: ev.Demand) -> None:
 
 def deadline_passed(run: Run, demand: ev.Demand, deadline: dt.datetime) -> None:
     if demand.id not in run.resolved:
-        run.emit(derived(run, ev.DeadlinePassed, deadline,
-            id=f"{demand.id}/deadline-passed", title=f"Deadline passes: {demand.title}", cause=(demand.id,), demand=demand.id, actor=demand.to, target=demand.from_,
+        run.emit(derived(ev.DeadlinePassed, deadline,
+            f"Deadline passes: {demand.title}", id=f"{demand.id}/deadline-passed", cause=(demand.id,), demand=demand.id, actor=demand.to, target=demand.from_,
         ))
 
 
@@ -255,8 +259,8 @@ def exercise_rule(run: Run, exercise: ev.Exercise) -> None:
 
 
 def exercise_ended(run: Run, exercise: ev.Exercise, end: dt.datetime) -> None:
-    run.emit(derived(run, ev.ExerciseEnded, end,
-        id=f"{exercise.id}/ended", title=f"Ends: {exercise.title}", cause=(exercise.id,), exercise=exercise.id, actor=exercise.actor,
+    run.emit(derived(ev.ExerciseEnded, end,
+        f"Ends: {exercise.title}", id=f"{exercise.id}/ended", cause=(exercise.id,), exercise=exercise.id, actor=exercise.actor,
     ))
 
 
@@ -277,8 +281,8 @@ def lapsed(run: Run, threat: ev.Threat, lapse: dt.datetime) -> None:
     """`threat`'s `by` date passed: it lapses unless its condition came (at the very same moment too)."""
     if threat.id not in run.settled and threat.condition not in run.happened:
         run.settled.add(threat.id)
-        run.emit(derived(run, ev.ThreatLapsed, lapse,
-            id=f"{threat.id}/lapsed", title=f"Threat lapses: {threat.title}", cause=(threat.id,), threat=threat.id, actor=threat.actor,
+        run.emit(derived(ev.ThreatLapsed, lapse,
+            f"Threat lapses: {threat.title}", id=f"{threat.id}/lapsed", cause=(threat.id,), threat=threat.id, actor=threat.actor,
         ))
 
 
@@ -286,8 +290,8 @@ def trigger(run: Run, threat: ev.Threat, moment: dt.datetime) -> None:
     """The condition of `threat` happened at `moment`: the threat is triggered, unless it lapsed first."""
     if threat.id not in run.settled:
         run.settled.add(threat.id)
-        run.emit(derived(run, ev.ThreatTriggered, moment,
-            id=f"{threat.id}/triggered", title=f"Threat triggered: {threat.title}", cause=(threat.id, threat.condition), threat=threat.id, actor=threat.actor,
+        run.emit(derived(ev.ThreatTriggered, moment,
+            f"Threat triggered: {threat.title}", id=f"{threat.id}/triggered", cause=(threat.id, threat.condition), threat=threat.id, actor=threat.actor,
         ))
 
 
