@@ -53,14 +53,18 @@ def test_fresh_replay_reproduces_the_recorded_plot(fresh: Path) -> None:
 
 
 def _other_locale() -> str:
-    """A locale unlike C (German or Turkish month names, comma decimals) if the system has one."""
+    """A locale unlike C (German or Turkish month names, comma decimals) if the system has one.
+
+    This process's locale is put back as it was: left at "C", later tests reading text with
+    the default encoding read ASCII."""
+    original = locale.setlocale(locale.LC_ALL)
     for name in ("de_DE.UTF-8", "tr_TR.UTF-8", "fr_FR.UTF-8", "C.UTF-8"):
         try:
             locale.setlocale(locale.LC_ALL, name)
         except locale.Error:
             continue
         finally:
-            locale.setlocale(locale.LC_ALL, "C")
+            locale.setlocale(locale.LC_ALL, original)
         return name
     return "C"
 
