@@ -183,36 +183,90 @@ def dump_chunks(data: Any, size: int = 1 << 20) -> Iterator[str]:
         pieces.append(piece)
         held += len(piece)
         if held >= size:
-            yield to_json_text("".join(pieces))  # escaping goes character by character: any cut is safe
+            yield "".join(pieces)
             pieces, held = [], 0
     pieces.append("\n")
-    yield to_json_text("".join(pieces))
+    yield "".join(pieces)
 
 
-_ONE_LINE: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+_ENCODE: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def _one_line(value: Any) -> str:
+    """`value` as JSON on one line, with what could steer a terminal escaped (`to_json_text`).
+
+    Every piece `_layout` yields is escaped on its own (escaping goes character by character,
+    so the pieces escape as their concatenation would): a troops map encoded once for many
+    rows is then searched once, not in every row that repeats it."""
+    return to_json_text(_ENCODE(value))
 
 
 def _layout(value: Any, depth: int) -> Iterator[str]:
     kind = type(value)
     if kind is Rows:
-        items = value.items
-        first = next(items, _NONE)
-        if first is _NONE:
-            yield "[]"
-            return
-        value, kind = itertools.chain((first,), items), list
-    elif not (value and (kind is dict and depth < 2 or kind is list and depth < 3)):
-        yield _ONE_LINE(value)
+        yield from _rows(value, depth)
+        return
+    if not (value and (kind is dict and depth < 2 or kind is list and depth < 3)):
+        yield _one_line(value)
         return
     inner, pad = " " * (depth + 1), " " * depth
     yield "{\n" if kind is dict else "[\n"
     for i, item in enumerate(value.items() if kind is dict else value):
         yield ",\n" + inner if i else inner
         if kind is dict:
-            yield _ONE_LINE(item[0]) + ": "
+            yield _one_line(item[0]) + ": "
             item = item[1]
         yield from _layout(item, depth + 1)
     yield "\n" + pad + ("}" if kind is dict else "]")
+
+
+def _rows(rows: Rows, depth: int) -> Iterator[str]:
+    """`Rows` laid out as the list they stand for; rows of one line each go through `_RowLine`."""
+    first = next(rows.items, _NONE)
+    if first is _NONE:
+        yield "[]"
+        return
+    inner, pad = " " * (depth + 1), " " * depth
+    one_line = _RowLine() if depth + 1 >= 2 else None
+    yield "[\n"
+    for i, item in enumerate(itertools.chain((first,), rows.items)):
+        yield ",\n" + inner if i else inner
+        if one_line is not None and type(item) is dict:
+            yield one_line(item)
+        else:
+            yield from _layout(item, depth + 1)
+    yield "\n" + pad + "]"
+
+
+class _RowLine:
+    """`_one_line(row)` for the rows of a timeline, the troops map encoded once for all the rows
+    that share it.
+
+    Rows share one troops map while troops do not move (`Figures.rows`), and with a few hundred
+    actors it is most of each line: a timeline of 100,000 rows encoded the same map again and
+    again for most of its writing time. The line is spliced from the row's fields before and
+    after `troops`, each encoded on its own: the same text the encoder writes for the whole row
+    (an object is its items joined by ", ", between braces)."""
+
+    def __init__(self) -> None:
+        self.troops: dict | None = None
+        self.text = ""
+
+    def __call__(self, row: dict) -> str:
+        troops = row.get(_TROOPS)
+        if not troops or type(troops) is not dict:
+            return _one_line(row)
+        if troops is not self.troops:  # the row holds a new map (`is`: this one holds the old alive)
+            self.troops, self.text = troops, _one_line(troops)
+        items = list(row.items())
+        at = items.index((_TROOPS, troops))
+        parts = [_one_line(dict(items[:at]))[1:-1] if at else None, _TROOPS_KEY + self.text,
+                 _one_line(dict(items[at + 1:]))[1:-1] if at + 1 < len(items) else None]
+        return "{" + ", ".join(p for p in parts if p is not None) + "}"
+
+
+_TROOPS = "troops"
+_TROOPS_KEY = _one_line(_TROOPS) + ": "
 
 
 _NONE = object()

@@ -55,3 +55,27 @@ def test_a_lazy_document_written_in_chunks_is_the_same_text():
     assert len(chunks) == 1 and len(list(dump_chunks(timeline_document(timeline, lazy=True), size=100))) > 100
     assert dumps({"rows": Rows([]), "more": Rows(iter([{"a": 1}, {"b": [2]}]))}) == \
         '{\n "rows": [],\n "more": [\n  {"a": 1},\n  {"b": [2]}\n ]\n}\n'
+
+
+_TEXTS = st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from("\x7f\x85\u2028\u202e\u2066…"), max_size=6)
+_TROOPS = st.dictionaries(_TEXTS, st.integers(0, 10**6), max_size=4)
+
+
+@given(st.lists(st.tuples(st.booleans(), _TROOPS, st.lists(_TEXTS, max_size=2), st.booleans(), st.booleans()),
+                max_size=8))
+def test_rows_sharing_a_troops_map_are_written_as_the_whole_row_would_be(plan):
+    """`Rows` splice each row's line around a troops map encoded once for the rows sharing it:
+    the text must be what encoding each row whole gives, escapes included, whatever stands
+    before or after `troops` (or nothing)."""
+    rows, troops = [], {}
+    for i, (same, new, changes, head, tail) in enumerate(plan):
+        troops = troops if same else new  # the same object, as `Figures.rows` shares it
+        row = {"seq": i, "title": "".join(changes)} if head else {}
+        row["troops"] = troops
+        if tail:
+            row.update(detained=i, changes=changes)
+        rows.append(row)
+    lazy = dumps({"timeline": Rows(iter(rows))})
+    assert lazy == dumps({"timeline": rows})
+    assert json.loads(lazy) == {"timeline": rows}
+    assert not any(c in lazy for c in "\x7f\x85\u2028\u202e\u2066")
