@@ -293,3 +293,26 @@ def test_json_text_escapes_what_could_steer_a_terminal_and_nothing_else(text):
 def test_delete_is_escaped_though_it_is_ascii():
     from engine.codec import to_json
     assert to_json("a\x7fb") == '"a\\u007fb"'
+
+
+@FAST
+@given(st.builds(build_scenario, st.lists(SPEC, min_size=2, max_size=30), st.just(7.0)), st.integers(0, 10**6),
+       st.integers(0, 40), st.integers(1, 4))
+def test_a_counterfactual_shares_only_the_snapshots_of_the_events_it_did_not_change(scenario, n, at, every):
+    """A skip takes the snapshots of the logs it begins like (`_Track.share`): each must be the
+    state its prefix of the new log folds to, and skipping back and forth must land on states
+    folded from scratch."""
+    from engine.cursor import Replay
+
+    replay = Replay(simulate(scenario), every=every)
+    replay.goto(min(at, len(replay)))
+    first = scenario.events[n % len(scenario.events)].id
+    second = scenario.events[n // 7 % len(scenario.events)].id
+    for move in (lambda: replay.skip(first), lambda: replay.goto(len(replay)),
+                 lambda: replay.skip(second) if second not in replay.skipped | replay.log.skipped else replay,
+                 lambda: replay.unskip(first), lambda: replay.reset()):
+        move()
+        track = replay._track
+        for j, snapshot in enumerate(track.snapshots):
+            assert snapshot == fold(track.events[: j * every], scenario.model)
+        assert replay.state == fold(replay.log.events[: replay.position], scenario.model)
