@@ -22,7 +22,8 @@ to each other's peak memory:
   decoded when first used, see `lazylog`), then the same with every event decoded;
 - the cold start of `crisis replay scenario/spring2014.yaml --format json --no-plot`.
 
-Each line gives wall-clock and CPU seconds (best of `--repeat` runs), events per second,
+Each line gives wall-clock and CPU seconds (best of `--repeat` runs; at 1M of one, but for
+the floors and simulate + figures, see `STEADIED`), events per second,
 the throughput relative to the SimPy floor of the same size (from CPU seconds, which
 other processes on the machine disturb less than wall-clock), and the phase's peak
 resident memory. The output format is kept stable so that runs can be compared.
@@ -47,6 +48,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PHASES = ("floor-simpy", "floor-loop", "simulate", "project", "simulate+project", "simulate+project-nogc",
           "figures", "simulate+figures", "simulate+figures-nogc",
           "load-scenario", "load-replay", "load-replay-decoded")
+STEADIED = frozenset({"floor-simpy", "floor-loop", "simulate+figures", "simulate+figures-nogc"})
+"""Phases run `--repeat` times at 1M too (the others once there): the throughput target is a ratio
+of two of them, measured minutes apart, and one slow run of the floor on a shared machine moved it
+by a third."""
 LABELS = {
     "floor-simpy": "floor: bare SimPy loop", "floor-loop": "floor: plain Python loop", "simulate": "simulate",
     "project": "project (scan)", "simulate+project": "simulate + project",
@@ -316,10 +321,9 @@ def report(sizes: tuple[int, ...], seed: int, folder: Path, repeat: int, write: 
     results: dict[int, dict[str, dict]] = {}
     for size in sizes:
         scenario, replay = prepare(size, seed, folder)
-        runs = 1 if size >= 1_000_000 else repeat
         rows = results[size] = {}
         for phase in PHASES:
-            rows[phase] = measure(phase, scenario, replay, runs)
+            rows[phase] = measure(phase, scenario, replay, repeat if size < 1_000_000 or phase in STEADIED else 1)
             floor = rows.get("floor-simpy", {}).get("cpu")
             write(_row(size, rows[phase], floor))
     write("")
