@@ -473,8 +473,10 @@ class Replay:
                 for key in [k for k in self._tracks if k and k != self._skipped][:4]:
                     del self._tracks[key]
             track = self._tracks[skipped] = _Track(simulate(self.scenario, skip=skipped), self.every)
-            for other in (old, self._tracks[frozenset()]) if old.log is not self.original else (old,):
-                track.share(other)
+            original = self._tracks[frozenset()]  # always kept
+            track.share(old)
+            if original is not old:
+                track.share(original)
         self._before = (self._position, self._state, note)
         self._skipped = skipped
         self._position = self._same_place(old, self._tracks[skipped])
