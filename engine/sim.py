@@ -202,9 +202,6 @@ class Run:
         self.placed = len(documented)
 
 
-_RULE_KINDS = frozenset({ev.Threat, ev.Demand, ev.Exercise, ev.DemandResolved})
-"""Types a rule starts on or reads, besides the conditions threats name."""
-
 _AT = attrgetter("at")
 _ID = attrgetter("id")
 
@@ -298,6 +295,9 @@ def trigger(run: Run, threat: ev.Threat, moment: dt.datetime) -> None:
 RULES: dict[type[ev.Event], Callable[[Run, ev.Event], None]] = {
     ev.Demand: deadline_rule, ev.Exercise: exercise_rule, ev.Threat: threat_rule,
 }
+
+_RULE_KINDS = frozenset(RULES) | {ev.DemandResolved}
+"""Types a rule starts on or reads (resolutions, of demands with deadlines), besides the conditions threats name."""
 
 
 def references(event: ev.Event) -> tuple[str, ...]:
