@@ -20,7 +20,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import compress, count, repeat
 from operator import add
 from typing import Iterator
 
@@ -87,8 +87,10 @@ class Figures:
     """Detentions in force (detentions not yet released)."""
     controlled_sites: Steps
     touched: list
-    """Per position: None where the event changed no part, `SELF` where its own fields say
-    what it changed, else the record it changed (the demand a resolution closes, …)."""
+    """Per position, for the types whose events may change nothing or change another's record:
+    None where the event changed no part, `SELF` where a seizure took a site no one held, else
+    the record it changed (the demand a resolution closes, …). The other types' events always
+    change what their own fields say (see `words`): their entries are None."""
     troop_moves: list[tuple[int, str, int]]
     """(position, actor, the actor's new total; 0: none left), in log order."""
 
@@ -141,15 +143,14 @@ class Figures:
 
 
 SELF = object()
-"""`Figures.touched` where an event's own fields are all its words need."""
+"""`Figures.touched` where a seizure took a site no one held: its own fields are all its words need."""
 
 
 def words(event: ev.Event, touched) -> tuple[str, ...]:
-    """What `event` changed, in the timeline's words, from the record it touched."""
-    if touched is None:
-        return _NONE
+    """What `event` changed, in the timeline's words: from its own fields for the types whose
+    every event changes something (`_OWN`), else from the record it touched (None: nothing)."""
     kind = type(event)
-    if touched is SELF:
+    if kind in _OWN:
         if kind is ev.Talks:
             return (_TEXT["talks"].added(event, None),)
         if kind is ev.Demand:
@@ -160,25 +161,26 @@ def words(event: ev.Event, touched) -> tuple[str, ...]:
             return (_TEXT["deployments"].added(event, None),)
         if kind is ev.Detention:
             return (_TEXT["detentions"].added(event, None),)
-        if kind is ev.Seizure:
-            return (_TEXT["control"].added((event, None), None),)
         if kind is ev.Sanctions:
             return (_TEXT["sanctions"].added(event, None),)
-        if kind is ev.Ouster:
-            return (f"ousted: {event.ousted}",)
-    elif kind is ev.DemandResolved:
+        return (f"ousted: {event.ousted}",)
+    if touched is None:
+        return _NONE
+    if kind is ev.Seizure:
+        if touched is SELF:
+            return (_TEXT["control"].added((event, None), None),)
+        return (_TEXT["control"].changed(((touched, None), None), ((event, None), None)),)
+    if kind is ev.DemandResolved:
         return (f"demand {event.outcome}: {_describe_demand(touched)}",)
-    elif kind is ev.DeadlinePassed:
+    if kind is ev.DeadlinePassed:
         return (f"demand overdue: {_describe_demand(touched)}",)
-    elif kind is ev.ThreatTriggered or kind is ev.ThreatLapsed:
+    if kind is ev.ThreatTriggered or kind is ev.ThreatLapsed:
         status = "triggered" if kind is ev.ThreatTriggered else "lapsed"
         return (f"threat {status}: {touched.actor or '?'} — {touched.consequence}",)
-    elif kind is ev.ExerciseEnded:
+    if kind is ev.ExerciseEnded:
         return (_TEXT["deployments"].gone(touched, None),)
-    elif kind is ev.Release:
+    if kind is ev.Release:
         return (_TEXT["detentions"].gone(touched, None),)
-    elif kind is ev.Seizure:
-        return (_TEXT["control"].changed(((touched, None), None), ((event, None), None)),)
     raise AssertionError(f"no words for {kind.__name__}")  # `figures` records nothing else
 
 
@@ -193,8 +195,9 @@ def figures(events: Sequence[ev.Event], model: Model) -> Figures:
 
 
 def _figures(events: Sequence[ev.Event], model: Model) -> Figures:
-    impulse_col, touched_col = array("d"), []
-    i_append, w_append = impulse_col.append, touched_col.append
+    n = len(events)
+    impulse_col = _impulses(events, model)
+    touched_col: list = [None] * n  # what a visited event changed, for the words of its row (see `words`)
     # where each level changed, and to what (see `Steps`)
     pressure_at, pressure_to = array("q"), array("d")
     open_at, open_to, sanctions_at, sanctions_to = array("q"), array("q"), array("q"), array("q")
@@ -211,44 +214,22 @@ def _figures(events: Sequence[ev.Event], model: Model) -> Figures:
     control: dict[str, ev.Seizure] = {}  # site -> the seizure that holds it
     troops: dict[str, int] = {}
 
-    half_life, scale = model.half_life_days, model.impulse_per_goldstein
     w_sanctions, w_exercise, w_detention, w_occupation = model.sanctions, model.exercise, model.detention, \
         model.occupation
     n_open = n_sanctions = n_exercises = 0
-    # Impulses decay by a factor of the seconds since the event before: as `project.scan`
-    # computes it, operation for operation (the same float), once per distinct gap (a log of
-    # a million events has about a thousand), and 1.0 (x * 1.0 is x, to the bit) for none.
-    factors: dict[float, float] = {0.0: 1.0}
-    factor_of = factors.get
-    carried, time = 0.0, events[0].at if events else None
-
-    for i, event in enumerate(events):
-        at = event.at
-        seconds = (at - time).total_seconds()
-        factor = factor_of(seconds)
-        if factor is None:
-            if seconds < 0:
-                raise ValueError(f"event {event.id} at {at} comes before the state's time {time}")
-            factor = factors[seconds] = 0.5 ** (seconds / SECONDS_PER_DAY / half_life)
-        carried = carried * factor + -event.goldstein * scale
-        time = at
-        i_append(carried)
+    # Only the events that change a count, a record or troops are visited, found with C-level passes:
+    # statements, talks and the like (two thirds of an imported set) change tension alone.
+    for i in compress(count(), map(_COUNTED.__contains__, map(type, events))):
+        event = events[i]
         kind = type(event)
-        if kind in _INERT:
-            w_append(None)
-            continue
-        touched = None
         conditions = False  # a condition started or ended: the pressure is weighed again
-        if kind is ev.Talks or kind is ev.Threat or kind is ev.Ouster:
-            if kind is ev.Threat:
-                threats[event.id] = event
-            touched = SELF
-        elif kind is ev.Demand:
+        if kind is ev.Demand:
             demands[event.id] = event
             n_open += 1
             open_at.append(i)
             open_to.append(n_open)
-            touched = SELF
+        elif kind is ev.Threat:
+            threats[event.id] = event
         elif kind is ev.DemandResolved:
             demand = demands.get(event.demand)
             if demand is not None:
@@ -258,19 +239,7 @@ def _figures(events: Sequence[ev.Event], model: Model) -> Figures:
                     n_open += (new == "open") - (old == "open")
                     open_at.append(i)
                     open_to.append(n_open)
-                    touched = demand
-        elif kind is ev.DeadlinePassed:
-            demand = demands.get(event.demand)
-            if demand is not None and event.demand not in overdue:
-                overdue.add(event.demand)
-                touched = demand
-        elif kind is ev.ThreatTriggered or kind is ev.ThreatLapsed:
-            threat = threats.get(event.threat)
-            if threat is not None:
-                new = "triggered" if kind is ev.ThreatTriggered else "lapsed"
-                if settled.get(event.threat, "pending") != new:
-                    settled[event.threat] = new
-                    touched = threat
+                    touched_col[i] = demand
         elif kind is ev.Deployment or kind is ev.Exercise:
             if kind is ev.Exercise:
                 exercises[event.id] = event
@@ -280,7 +249,6 @@ def _figures(events: Sequence[ev.Event], model: Model) -> Figures:
                 total = troops.get(event.actor, 0) + event.troops
                 troops[event.actor] = total
                 moves.append((i, event.actor, total))
-            touched = SELF
         elif kind is ev.ExerciseEnded:
             gone = exercises.pop(event.exercise, None)
             if gone is not None:
@@ -290,20 +258,31 @@ def _figures(events: Sequence[ev.Event], model: Model) -> Figures:
                     total = troops.get(gone.actor, 0) - gone.troops
                     troops[gone.actor] = total
                     moves.append((i, gone.actor, total))
-                touched = gone
+                touched_col[i] = gone
+        elif kind is ev.DeadlinePassed:
+            demand = demands.get(event.demand)
+            if demand is not None and event.demand not in overdue:
+                overdue.add(event.demand)
+                touched_col[i] = demand
+        elif kind is ev.ThreatTriggered or kind is ev.ThreatLapsed:
+            threat = threats.get(event.threat)
+            if threat is not None:
+                new = "triggered" if kind is ev.ThreatTriggered else "lapsed"
+                if settled.get(event.threat, "pending") != new:
+                    settled[event.threat] = new
+                    touched_col[i] = threat
         elif kind is ev.Detention:
             detentions[event.id] = event
             detained_at.append(i)
             detained_to.append(len(detentions))
             conditions = True
-            touched = SELF
         elif kind is ev.Release:
             gone = detentions.pop(event.detention, None)
             if gone is not None:
                 detained_at.append(i)
                 detained_to.append(len(detentions))
                 conditions = True
-                touched = gone
+                touched_col[i] = gone
         elif kind is ev.Seizure:
             held = control.get(event.site)
             control[event.site] = event
@@ -311,26 +290,48 @@ def _figures(events: Sequence[ev.Event], model: Model) -> Figures:
                 sites_at.append(i)
                 sites_to.append(len(control))
                 conditions = True
-                touched = SELF
+                touched_col[i] = SELF
             elif held.to != event.to:
-                touched = held
+                touched_col[i] = held
         elif kind is ev.Sanctions:
             n_sanctions += 1
             sanctions_at.append(i)
             sanctions_to.append(n_sanctions)
             conditions = True
-            touched = SELF
         if conditions:  # as the reducers weigh it (`project._with`), term for term
             pressure_at.append(i)
             pressure_to.append(w_sanctions * n_sanctions + w_exercise * n_exercises + w_detention * len(detentions)
                                + w_occupation * len(control))
-        w_append(touched)
-    n = len(impulse_col)
     none = w_sanctions * 0 + w_exercise * 0 + w_detention * 0 + w_occupation * 0  # what the first step weighs
     return Figures(events=events, impulse=impulse_col, pressure=Steps(pressure_at, pressure_to, none, n),
                    open_demands=Steps(open_at, open_to, 0, n), sanctions=Steps(sanctions_at, sanctions_to, 0, n),
                    detained=Steps(detained_at, detained_to, 0, n), controlled_sites=Steps(sites_at, sites_to, 0, n),
                    touched=touched_col, troop_moves=moves)
+
+
+def _impulses(events: Sequence[ev.Event], model: Model) -> array:
+    """The decayed sum of impulses right after each event, as `project.scan` computes it."""
+    impulses = array("d")
+    append = impulses.append
+    half_life, scale = model.half_life_days, model.impulse_per_goldstein
+    # Impulses decay by a factor of the seconds since the event before: as `project.scan`
+    # computes it, operation for operation (the same float), once per distinct gap (a log of
+    # a million events has about a thousand), and 1.0 (x * 1.0 is x, to the bit) for none.
+    factors: dict[float, float] = {0.0: 1.0}
+    factor_of = factors.get
+    carried, time = 0.0, events[0].at if events else None
+    for event in events:
+        at = event.at
+        seconds = (at - time).total_seconds()
+        factor = factor_of(seconds)
+        if factor is None:
+            if seconds < 0:
+                raise ValueError(f"event {event.id} at {at} comes before the state's time {time}")
+            factor = factors[seconds] = 0.5 ** (seconds / SECONDS_PER_DAY / half_life)
+        carried = carried * factor + -event.goldstein * scale
+        time = at
+        append(carried)
+    return impulses
 
 
 _RESTATED = frozenset({
@@ -339,8 +340,13 @@ _RESTATED = frozenset({
 })
 """The types whose reducer this module restates."""
 
-_INERT = frozenset(cls for cls in ev.ALL_TYPES.values() if cls not in REDUCERS)
-"""Types without a reducer: they change time and tension only (statements, aid, …)."""
+_OWN = frozenset({ev.Talks, ev.Demand, ev.Threat, ev.Deployment, ev.Exercise, ev.Detention, ev.Sanctions, ev.Ouster})
+"""Types whose every event changes what its own fields say (see `words`)."""
+
+_COUNTED = frozenset(_RESTATED - {ev.Talks, ev.Ouster})
+"""Types `figures` visits: those that change a count, a record or troops. Talks and ousters
+change nothing a figure counts, and types without a reducer (statements, aid, …) change
+time and tension only."""
 
 
 def unrestated() -> set[type]:
