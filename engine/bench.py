@@ -17,7 +17,8 @@ to each other's peak memory:
   counts and changes at every event, kept in arrays; a State at any position is one fold
   from a snapshot away, see `cursor`);
 - loading the scenario (charged the collection its million objects call for: the reader
-  pauses the collector, and the phases after it start from a collected heap), and loading
+  pauses the collector, and the phases after it start from a collected heap; and what
+  every run of it reads, made once as it loads: `sim.prepare`), and loading
   the recorded replay (`store.read_replay`: its events are
   decoded when first used, see `lazylog`), then the same with every event decoded;
 - the cold start of `crisis replay scenario/spring2014.yaml --format json --no-plot`.
@@ -202,7 +203,7 @@ def run_phase(phase: str, scenario_path: Path, replay: Path | None, repeat: int)
             return n
 
         def columns(log) -> int:
-            return len(figures(log.events, model))
+            return len(figures(log.events, model, log.columns))
 
         if phase == "simulate":  # with the collection the new log calls for, which would fall on what follows
             out["wall"], out["cpu"], log = _timed(lambda: (simulate(scenario), gc.collect())[0], repeat)

@@ -21,6 +21,7 @@ from .events import default_cameo, own_fields, yaml_key
 from .limits import MAX_FILE_BYTES, MAX_ITEMS, megabytes
 from .quotes import SeedLibrary
 from .scenario import Actor, Document, Model, Scenario
+from .sim import prepare
 from .yamlsafe import Mapping, Sequence, load_yaml
 
 ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -117,6 +118,11 @@ def _read_text(path: Path, shown: str) -> str:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and check a scenario file; raise ScenarioError listing every problem."""
+    scenario = _load(path)
+    return attrs.evolve(scenario, prepared=prepare(scenario.events))  # once, for every run of it
+
+
+def _load(path: str | Path) -> Scenario:
     shown = str(path)
     path = Path(path)
     if path.suffix == ".jsonl":  # the fast format for large scenarios, one event per line

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
 from .events import Event
+
+if TYPE_CHECKING:
+    from .sim import Prepared
 
 
 @attrs.frozen(kw_only=True)
@@ -67,6 +71,9 @@ class Scenario:
     """Documented events in time order (file order breaks ties)."""
     digest: str = ""
     """SHA-256 of the scenario file's bytes, recorded with every replay."""
+    prepared: Prepared | None = attrs.field(default=None, eq=False, repr=False)
+    """What every run of its events reads the same way (`sim.prepare`), made as the file is
+    loaded (`reader.load_scenario`); None: each run finds it for itself."""
 
     def actor(self, code: str) -> Actor:
         return next(a for a in self.actors if a.code == code)

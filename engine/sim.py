@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+from array import array
 from bisect import bisect_right
 from itertools import compress, count
 from operator import attrgetter
@@ -19,6 +20,7 @@ import simpy
 
 from . import cameo
 from . import events as ev
+from .columns import Columns
 from .scenario import Scenario
 
 
@@ -35,6 +37,14 @@ class Log:
     events: tuple[ev.Event, ...]
     skipped: frozenset[str] = frozenset()
     """Documented events left out (asked for, or caused by one asked for)."""
+    columns: Columns | None = attrs.field(default=None, eq=False, repr=False)
+    """Every event's time and score in arrays (see `columns`), when the run had the scenario's
+    (`Scenario.prepared`); None for a counterfactual's log and a recorded one."""
+
+    @columns.validator
+    def _as_long(self, _attribute, columns: Columns | None) -> None:
+        if columns is not None and len(columns) != len(self.events):
+            raise ValueError(f"columns of {len(columns)} events for a log of {len(self.events)}")
 
     def __len__(self) -> int:
         return len(self.events)
@@ -56,6 +66,77 @@ def _end_of_day(moment: dt.datetime) -> dt.datetime:
 _DAY = dt.timedelta(days=1)
 
 
+@attrs.frozen(eq=False)
+class Plan:
+    """What a run of some documented events feeds in and watches, found before it starts."""
+
+    active: Sequence[int]
+    """Positions of the documented events a rule starts on, waits for or reads (resolutions of deadlines)."""
+    watched: frozenset[str]
+    """Ids that some threat names as its condition."""
+    deadlines: frozenset[str]
+    """Demands with a deadline."""
+
+
+def plan(documented: Sequence[ev.Event]) -> Plan:
+    """The plan of a run of `documented`, found with C-level passes (map, compress) over the
+    events: at a million, a Python loop visiting each costs more than the rules themselves."""
+    typed = compress(count(), map(_RULE_KINDS.__contains__, map(type, documented)))
+    active: list[int] = []
+    resolutions: list[int] = []
+    watched: set[str] = set()
+    deadlines: set[str] = set()
+    for position in typed:  # threats, demands, exercises and resolutions: a fifth of an imported set
+        e = documented[position]
+        kind = type(e)
+        if kind is ev.Threat:
+            if e.condition is not None:
+                watched.add(e.condition)
+                active.append(position)
+        elif kind is ev.Demand:
+            if e.deadline is not None:
+                deadlines.add(e.id)
+                active.append(position)
+        elif kind is ev.Exercise:
+            if e.duration_days:
+                active.append(position)
+        else:
+            resolutions.append(position)
+    active += (position for position in resolutions if documented[position].demand in deadlines)
+    if watched:  # the conditions, whatever their type
+        active += compress(count(), map(watched.__contains__, map(_ID, documented)))
+    return Plan(active=sorted(set(active)), watched=frozenset(watched), deadlines=frozenset(deadlines))
+
+
+@attrs.frozen(eq=False)
+class Prepared:
+    """What every run of a scenario's own events reads the same way: made once, as it is loaded.
+
+    A run feeds the events its plan names, and the figures read every event's time and
+    score; at a million events, finding the one and reading the other from the event
+    objects are a fifth of a run and its projection. A loaded scenario keeps them
+    (`Scenario.prepared`, made by `reader.load_scenario`), so that every run of it, the
+    first too, starts from them, much as the benchmark's floor reads its timestamps from an
+    array made before it is timed. A counterfactual, whose documented events are fewer,
+    plans its own run, and its log has no columns.
+    """
+
+    events: Sequence[ev.Event] = attrs.field(repr=False)
+    """The events it was made for: a run uses it for these very ones only (see `made_for`)."""
+    plan: Plan
+    columns: Columns
+
+    def made_for(self, events: Sequence[ev.Event]) -> bool:
+        """Whether this was made for `events`: the same object, not an equal one, so that a
+        scenario evolved with other events (`attrs.evolve`) is never run with a stale plan."""
+        return self.events is events
+
+
+def prepare(documented: Sequence[ev.Event]) -> Prepared:
+    """The plan and columns of a run of all of `documented`."""
+    return Prepared(events=documented, plan=plan(documented), columns=Columns.of(documented))
+
+
 class Run:
     """One simulation: the environment, the log being written, and the rules' timers.
 
@@ -73,7 +154,8 @@ class Run:
     condition happen) is read from sets kept from the log, never from a generator's state.
     """
 
-    def __init__(self, scenario: Scenario, documented: Sequence[ev.Event]) -> None:
+    def __init__(self, scenario: Scenario, documented: Sequence[ev.Event], prepared: Prepared | None = None) -> None:
+        """`prepared`: the plan and columns of `documented`, if made already (`prepare`)."""
         self.env = simpy.Environment()
         self.epoch = documented[0].at if documented else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
         self.documented = documented
@@ -82,50 +164,39 @@ class Run:
         """How many documented events the log holds so far (a prefix of them)."""
         self.limit = len(documented)
         """Derived events due now stand before this documented position at the latest (see `_fire`)."""
-        self.watched: set[str] = set()
+        found = prepared.plan if prepared is not None else plan(documented)
+        self.active = found.active
+        """Positions of the documented events a rule starts on, waits for or reads (resolutions of deadlines)."""
+        self.watched = found.watched
         """Ids that some threat names as its condition."""
+        self.deadlines = found.deadlines
+        """Demands with a deadline."""
         self.happened: set[str] = set()
         """Watched ids that happened so far."""
         self.waiting: dict[str, list[ev.Threat]] = {}
         """Condition id -> threats waiting for it."""
         self.settled: set[str] = set()
         """Threats triggered or lapsed so far."""
-        self.deadlines: set[str] = set()
-        """Demands with a deadline."""
         self.resolved: set[str] = set()
         """Demands resolved so far (of those with a deadline)."""
         self.buckets: dict[float, tuple[dt.datetime, list[tuple[Callable[..., None], tuple]]]] = {}
         """SimPy time -> its moment and the actions of the timers due then, in the order they were set (see `at`)."""
-        self.active = self._active(documented)
-        """Positions of the documented events a rule starts on, waits for or reads (resolutions of deadlines)."""
+        self.given = prepared.columns if prepared is not None else None
+        """The documented events' columns; the log's are kept beside the log (`columns`) when given."""
+        self.times, self.scores = (array("q"), array("d")) if self.given is not None else (None, None)
 
-    def _active(self, documented: Sequence[ev.Event]) -> list[int]:
-        """The positions `run` feeds, found with C-level passes (map, compress) over the events:
-        at a million, a Python loop visiting each costs more than the rules themselves."""
-        typed = compress(count(), map(_RULE_KINDS.__contains__, map(type, documented)))
-        active: list[int] = []
-        resolutions: list[int] = []
-        for position in typed:  # threats, demands, exercises and resolutions: a fifth of an imported set
-            e = documented[position]
-            kind = type(e)
-            if kind is ev.Threat:
-                if e.condition is not None:
-                    self.watched.add(e.condition)
-                    active.append(position)
-            elif kind is ev.Demand:
-                if e.deadline is not None:
-                    self.deadlines.add(e.id)
-                    active.append(position)
-            elif kind is ev.Exercise:
-                if e.duration_days:
-                    active.append(position)
-            else:
-                resolutions.append(position)
-        deadlines = self.deadlines
-        active += (position for position in resolutions if documented[position].demand in deadlines)
-        if self.watched:  # the conditions, whatever their type
-            active += compress(count(), map(self.watched.__contains__, map(_ID, documented)))
-        return sorted(set(active))
+    def columns(self) -> Columns | None:
+        """The log's columns so far, if the documented events' were given."""
+        return Columns(self.given.origin, self.times, self.scores) if self.given is not None else None
+
+    def _place(self, upto: int) -> None:
+        """The documented events before position `upto` go into the log, those not placed yet."""
+        if upto > self.placed:
+            self.log += self.documented[self.placed:upto]
+            if self.given is not None:
+                self.times += self.given.times[self.placed:upto]
+                self.scores += self.given.scores[self.placed:upto]
+            self.placed = upto
 
     def at(self, moment: dt.datetime, action: Callable[..., None], *args) -> None:
         """Call `action(*args)` at `moment` (SimPy's clock may lag behind the feed, never ahead of it).
@@ -151,16 +222,16 @@ class Run:
         """A bucket is due: the documented events of its moment and before go into the log
         first (those not fed were not visited until now), then what its actions emit."""
         moment, actions = self.buckets.pop(self.env.now)
-        placed = bisect_right(self.documented, moment, self.placed, self.limit, key=_AT)
-        if placed != self.placed:
-            self.log += self.documented[self.placed:placed]
-            self.placed = placed
+        self._place(bisect_right(self.documented, moment, self.placed, self.limit, key=_AT))
         for action, args in actions:
             action(*args)
 
     def emit(self, event: ev.Event) -> None:
         """Append a derived `event` to the log; start or wake the rules watching it."""
         self.log.append(event)
+        if self.given is not None:
+            self.times.append(self.given.microseconds(event.at))
+            self.scores.append(event.goldstein)
         self.arrive(event)
 
     def arrive(self, event: ev.Event) -> None:
@@ -198,8 +269,7 @@ class Run:
                 pending = buckets[due][0]
         self.limit = len(documented)
         self.env.run()
-        self.log += documented[self.placed:]
-        self.placed = len(documented)
+        self._place(len(documented))
 
 
 _AT = attrgetter("at")
@@ -336,11 +406,12 @@ def simulate(scenario: Scenario, *, skip: Iterable[str] = ()) -> Log:
     """Replay `scenario` (without `skip` and what it caused) and return the event log."""
     skipped = pruned(scenario.events, skip) if skip else frozenset()
     documented = [e for e in scenario.events if e.id not in skipped] if skipped else scenario.events  # no copy
-    run = Run(scenario, documented)
+    prepared = scenario.prepared
+    run = Run(scenario, documented, prepared if prepared is not None and prepared.made_for(documented) else None)
     with paused_gc():
         run.run()
         events = tuple(run.log)
-    return Log(scenario=scenario, events=events, skipped=skipped)
+    return Log(scenario=scenario, events=events, skipped=skipped, columns=run.columns())
 
 
 @contextlib.contextmanager

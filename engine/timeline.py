@@ -57,7 +57,7 @@ class Timeline:
     def figures(self) -> "Figures":
         from .figures import figures  # it reads this module's words for changes
 
-        return figures(self.log.events, self.model)
+        return figures(self.log.events, self.model, self.log.columns)
 
     @property
     def model(self) -> Model:
@@ -75,7 +75,9 @@ class Timeline:
     def until(self, moment: dt.datetime) -> "Timeline":
         """The timeline cut after the last event at or before `moment` (its log is cut too,
         so a recording of the cut timeline holds only the events it shows)."""
-        log = attrs.evolve(self.log, events=tuple(e for e in self.log.events if e.at <= moment))
+        events = tuple(e for e in self.log.events if e.at <= moment)  # a prefix: the log is in time order
+        columns = self.log.columns.prefix(len(events)) if self.log.columns is not None else None
+        log = attrs.evolve(self.log, events=events, columns=columns)
         return Timeline(log=log, entries=self.entries[:len(log)] if "entries" in self.__dict__ else None)
 
     def state_at(self, moment: dt.datetime) -> State:

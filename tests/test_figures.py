@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from engine import cameo
 from engine import events as ev
+from engine.columns import Columns
 from engine.figures import figures, unrestated
 from engine.reader import load_scenario
 from engine.scenario import Model, Scenario
@@ -24,6 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def assert_agree(log) -> None:
     """Every position's figures are the timeline entry's, exactly (floats included)."""
     got = figures(log.events, log.scenario.model)
+    for columns in (log.columns, Columns.of(log.events)):  # the run's, when it had them, and made here
+        if columns is not None:
+            assert figures(log.events, log.scenario.model, columns).impulse == got.impulse
     expected = list(entries(log))
     assert len(got) == len(expected) == len(log)
     for i, (row, entry) in enumerate(zip(got.rows(), expected)):
@@ -61,8 +65,42 @@ def test_an_empty_log_has_no_figures():
 def test_events_out_of_order_are_refused():
     a = _make(ev.Statement, "a", T0 + dt.timedelta(days=1), kind="comment", actor="N")
     b = _make(ev.Statement, "b", T0, kind="comment", actor="N")
-    with pytest.raises(ValueError, match="comes before"):
+    with pytest.raises(ValueError, match="event b at .* comes before"):
         figures([a, b], Model())
+    with pytest.raises(ValueError, match="event b at .* comes before"):
+        figures([a, b], Model(), Columns.of([a, b]))
+
+
+def test_columns_must_be_the_logs():
+    a = _make(ev.Statement, "a", T0, kind="comment", actor="N")
+    with pytest.raises(ValueError, match="columns of 0 events for a log of 1"):
+        figures([a], Model(), Columns.of([]))
+
+
+def test_spring2014_log_has_the_columns_of_its_events():
+    """A loaded scenario's run keeps its log's times and scores beside it, as made from the events."""
+    log = simulate(load_scenario(ROOT / "scenario" / "spring2014.yaml"))
+    made = Columns.of(log.events)
+    assert (log.columns.origin, log.columns.times, log.columns.scores) == (made.origin, made.times, made.scores)
+    assert any(e.DERIVED for e in log.events)  # the derived events' too
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10**12), st.floats(-10, 10, allow_nan=False)), min_size=1, max_size=30),
+       st.sampled_from([T0, dt.datetime(1, 1, 1, tzinfo=UTC), dt.datetime(9000, 12, 31, tzinfo=UTC),
+                        dt.datetime(2014, 3, 1)]),
+       st.floats(0.01, 400), st.floats(-3, 3, allow_nan=False))
+def test_tension_from_columns_is_the_same_float(gaps, start, half_life, scale):
+    """Gaps of any microseconds, in naive or aware time, near either end of the calendar: the
+    columns give the floats the events give, to the bit."""
+    events, at = [], start
+    for i, (microseconds, score) in enumerate(sorted(gaps)):
+        at = min(at + dt.timedelta(microseconds=microseconds % (10**12 if i % 3 else 10**7)),
+                 dt.datetime(9999, 12, 31, tzinfo=at.tzinfo))
+        events.append(ev.Statement(id=f"s{i}", at=at, title="s", cameo="010", goldstein=score, kind="comment",
+                                   actor="N"))
+    model = Model(half_life_days=half_life, impulse_per_goldstein=scale)
+    assert figures(events, model, Columns.of(events)).impulse == figures(events, model).impulse
 
 
 # --- generated logs: links that repeat, miss or undo, to reach every branch of every reducer ---
@@ -167,3 +205,27 @@ def test_steps_read_like_the_list_they_stand_for(changes, length, initial):
         assert steps[-1] == expected[-1]
     with pytest.raises(IndexError):
         steps[length]
+
+
+def test_a_timeline_cut_short_keeps_the_columns_of_its_events():
+    from engine.timeline import build
+
+    timeline = build(simulate(load_scenario(ROOT / "scenario" / "spring2014.yaml")))
+    cut = timeline.until(dt.datetime(2014, 3, 16, 23, 59, tzinfo=UTC))
+    made = Columns.of(cut.log.events)
+    assert 0 < len(cut) < len(timeline)
+    assert (cut.log.columns.times, cut.log.columns.scores) == (made.times, made.scores)
+    assert list(cut.figures.tensions()) == [e.state.tension for e in cut.entries]
+
+
+def test_a_scenario_given_other_events_is_not_run_with_the_plan_of_its_own():
+    """`attrs.evolve(scenario, events=…)` keeps the field `prepared`, made for the old events:
+    a run must not use it (a what-if built by hand would silently replay the original)."""
+    import attrs
+
+    scenario = load_scenario(ROOT / "scenario" / "spring2014.yaml")
+    fewer = attrs.evolve(scenario, events=tuple(e for e in scenario.events if e.id != "crimea-referendum"))
+    assert fewer.prepared is scenario.prepared
+    bare = attrs.evolve(fewer, prepared=None)
+    assert simulate(fewer).events == simulate(bare).events != simulate(scenario).events
+    assert simulate(fewer).columns is None

@@ -173,9 +173,16 @@ class _DenseFeed:
 def test_simulate_places_every_event_as_the_dense_feed_does(scenario, n):
     """`simulate` visits only the events a rule needs and slices the others into the log: the
     log must be the one a feed of every event, one timeout per timer, writes (skips too)."""
-    from engine.sim import pruned
+    from engine.columns import Columns
+    from engine.sim import prepare, pruned
 
-    assert simulate(scenario).events == tuple(_DenseFeed(scenario.events).log)
+    reference = tuple(_DenseFeed(scenario.events).log)
+    assert simulate(scenario).events == reference
+    # as loaded: the plan made beforehand, and the log's times and scores kept beside it
+    log = simulate(attrs.evolve(scenario, prepared=prepare(scenario.events)))
+    made = Columns.of(reference)
+    assert log.events == reference
+    assert (log.columns.origin, log.columns.times, log.columns.scores) == (made.origin, made.times, made.scores)
     skip = scenario.events[n % len(scenario.events)].id
     gone = pruned(scenario.events, [skip])
     kept = [e for e in scenario.events if e.id not in gone]
