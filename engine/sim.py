@@ -222,7 +222,10 @@ class Run:
         """A bucket is due: the documented events of its moment and before go into the log
         first (those not fed were not visited until now), then what its actions emit."""
         moment, actions = self.buckets.pop(self.env.now)
-        self._place(bisect_right(self.documented, moment, self.placed, self.limit, key=_AT))
+        if self.given is not None:  # in the times column: no event object touched on the way
+            self._place(bisect_right(self.given.times, self.given.microseconds(moment), self.placed, self.limit))
+        else:
+            self._place(bisect_right(self.documented, moment, self.placed, self.limit, key=_AT))
         for action, args in actions:
             action(*args)
 
