@@ -282,21 +282,28 @@ _NEVER = simpy.core.Infinity
 """What `Environment.peek` gives when no timer is pending."""
 
 
-def derived(cls: type[ev.Event], at: dt.datetime, title: str, **fields) -> ev.Event:
-    """A derived event at `at`, scored by its type's CAMEO code, its title cut to 80 characters."""
-    if len(title) > 80:
-        title = title[:79].rstrip() + "…"
-    make, code, score = _MAKERS[cls]
-    return make(at=at, title=title, cameo=code, goldstein=score, **fields)
+def derived(cls: type[ev.Event]) -> Callable[..., ev.Event]:
+    """The maker of derived events of `cls`, scored by its type's CAMEO code unless told:
+    `derived(cls)(at=…, title=short(…), …)`. The rules call it with their fields directly: a
+    wrapper taking `**fields` to pass on cost as much again as making the event (1.1 µs), for
+    each of the hundred thousand events a million-event run derives."""
+    return _MAKERS[cls]
+
+
+def short(title: str) -> str:
+    """A derived event's title: cut to 80 characters."""
+    return title if len(title) <= 80 else title[:79].rstrip() + "…"
 
 
 class _Makers(dict):
-    """Derived event class -> its maker, CAMEO code and Goldstein score, made when a run first
-    derives one (not at import)."""
+    """Derived event class -> its maker (`events.maker`, with the type's CAMEO code and Goldstein
+    score as defaults), made when a run first derives one (not at import: the CAMEO table is
+    read then)."""
 
-    def __missing__(self, cls: type[ev.Event]) -> tuple[Callable[..., ev.Event], str, float]:
-        self[cls] = found = (ev.maker(cls), cls.DEFAULT_CAMEO, cameo.goldstein(cls.DEFAULT_CAMEO))
-        return found
+    def __missing__(self, cls: type[ev.Event]) -> Callable[..., ev.Event]:
+        code = cls.DEFAULT_CAMEO
+        self[cls] = make = ev.maker(cls, cameo=code, goldstein=cameo.goldstein(code))
+        return make
 
 
 _MAKERS = _Makers()
@@ -315,8 +322,9 @@ def deadline_rule(run: Run, demand: ev.Demand) -> None:
 
 def deadline_passed(run: Run, demand: ev.Demand, deadline: dt.datetime) -> None:
     if demand.id not in run.resolved:
-        run.emit(derived(ev.DeadlinePassed, deadline,
-            f"Deadline passes: {demand.title}", id=f"{demand.id}/deadline-passed", cause=(demand.id,), demand=demand.id, actor=demand.to, target=demand.from_,
+        run.emit(derived(ev.DeadlinePassed)(
+            at=deadline, title=short(f"Deadline passes: {demand.title}"), id=f"{demand.id}/deadline-passed",
+            cause=(demand.id,), demand=demand.id, actor=demand.to, target=demand.from_,
         ))
 
 
@@ -329,8 +337,9 @@ def exercise_rule(run: Run, exercise: ev.Exercise) -> None:
 
 
 def exercise_ended(run: Run, exercise: ev.Exercise, end: dt.datetime) -> None:
-    run.emit(derived(ev.ExerciseEnded, end,
-        f"Ends: {exercise.title}", id=f"{exercise.id}/ended", cause=(exercise.id,), exercise=exercise.id, actor=exercise.actor,
+    run.emit(derived(ev.ExerciseEnded)(
+        at=end, title=short(f"Ends: {exercise.title}"), id=f"{exercise.id}/ended", cause=(exercise.id,),
+        exercise=exercise.id, actor=exercise.actor,
     ))
 
 
@@ -351,8 +360,9 @@ def lapsed(run: Run, threat: ev.Threat, lapse: dt.datetime) -> None:
     """`threat`'s `by` date passed: it lapses unless its condition came (at the very same moment too)."""
     if threat.id not in run.settled and threat.condition not in run.happened:
         run.settled.add(threat.id)
-        run.emit(derived(ev.ThreatLapsed, lapse,
-            f"Threat lapses: {threat.title}", id=f"{threat.id}/lapsed", cause=(threat.id,), threat=threat.id, actor=threat.actor,
+        run.emit(derived(ev.ThreatLapsed)(
+            at=lapse, title=short(f"Threat lapses: {threat.title}"), id=f"{threat.id}/lapsed", cause=(threat.id,),
+            threat=threat.id, actor=threat.actor,
         ))
 
 
@@ -360,8 +370,9 @@ def trigger(run: Run, threat: ev.Threat, moment: dt.datetime) -> None:
     """The condition of `threat` happened at `moment`: the threat is triggered, unless it lapsed first."""
     if threat.id not in run.settled:
         run.settled.add(threat.id)
-        run.emit(derived(ev.ThreatTriggered, moment,
-            f"Threat triggered: {threat.title}", id=f"{threat.id}/triggered", cause=(threat.id, threat.condition), threat=threat.id, actor=threat.actor,
+        run.emit(derived(ev.ThreatTriggered)(
+            at=moment, title=short(f"Threat triggered: {threat.title}"), id=f"{threat.id}/triggered",
+            cause=(threat.id, threat.condition), threat=threat.id, actor=threat.actor,
         ))
 
 

@@ -278,6 +278,15 @@ def test_maker_makes_what_the_class_makes(event):
     assert attrs.asdict(made, recurse=False) == fields
     required = {a.name: fields[a.name] for a in attrs.fields(type(event)) if a.default is attrs.NOTHING}
     assert ev.maker(type(event))(**required) == type(event)(**required)  # defaults as attrs fills them
+    # defaults of the maker's own stand in for required fields and the class's defaults alike
+    given = {"cameo": event.cameo, "goldstein": event.goldstein, "actor": event.actor}
+    rest = {k: v for k, v in fields.items() if k not in given}
+    assert ev.maker(type(event), **given)(**rest) == event
+
+
+def test_maker_refuses_a_default_for_a_field_the_class_does_not_have():
+    with pytest.raises(TypeError, match="Statement has no field troops"):
+        ev.maker(ev.Statement, troops=5)
 
 
 @given(st.datetimes(min_value=dt.datetime(1000, 1, 2), max_value=dt.datetime(9000, 12, 30),
