@@ -184,6 +184,8 @@ class Run:
         self.given = prepared.columns if prepared is not None else None
         """The documented events' columns; the log's are kept beside the log (`columns`) when given."""
         self.times, self.scores = (array("q"), array("d")) if self.given is not None else (None, None)
+        self.due: tuple[dt.datetime | None, int] = (None, 0)
+        """The moment of the bucket firing, and its microseconds in the columns."""
 
     def columns(self) -> Columns | None:
         """The log's columns so far, if the documented events' were given."""
@@ -210,7 +212,9 @@ class Run:
         """
         env = self.env
         now = env.now
-        delay = max(0.0, (moment - self.epoch).total_seconds() - now)
+        delay = (moment - self.epoch).total_seconds() - now
+        if delay <= 0:  # max(0.0, …) without the call
+            delay = 0.0
         when = now + delay  # what SimPy will set its clock to: the bucket's key
         bucket = self.buckets.get(when)
         if bucket is None:
@@ -223,7 +227,8 @@ class Run:
         first (those not fed were not visited until now), then what its actions emit."""
         moment, actions = self.buckets.pop(self.env.now)
         if self.given is not None:  # in the times column: no event object touched on the way
-            self._place(bisect_right(self.given.times, self.given.microseconds(moment), self.placed, self.limit))
+            self.due = moment, self.given.microseconds(moment)
+            self._place(bisect_right(self.given.times, self.due[1], self.placed, self.limit))
         else:
             self._place(bisect_right(self.documented, moment, self.placed, self.limit, key=_AT))
         for action, args in actions:
@@ -233,7 +238,8 @@ class Run:
         """Append a derived `event` to the log; start or wake the rules watching it."""
         self.log.append(event)
         if self.given is not None:
-            self.times.append(self.given.microseconds(event.at))
+            moment, microseconds = self.due  # what a bucket's actions emit is at its moment
+            self.times.append(microseconds if event.at == moment else self.given.microseconds(event.at))
             self.scores.append(event.goldstein)
         self.arrive(event)
 
@@ -267,8 +273,8 @@ class Run:
                     due = peek()
                     pending = buckets[due][0] if due != _NEVER else None
             arrive(event)
-            if peek() != due:  # a rule set a timer: perhaps an earlier one
-                due = peek()
+            if (now_due := peek()) != due:  # a rule set a timer: perhaps an earlier one
+                due = now_due
                 pending = buckets[due][0]
         self.limit = len(documented)
         self.env.run()
