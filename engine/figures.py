@@ -223,7 +223,7 @@ def _figures(events: Sequence[ev.Event], model: Model, columns: Columns | None) 
         model.occupation
     n_open = n_sanctions = n_exercises = 0
     # Only the events that change a count, a record or troops are visited, found with C-level passes:
-    # statements, talks and the like (two thirds of an imported set) change tension alone.
+    # statements, talks and the like (more than half of an imported log) change tension alone.
     for i in compress(count(), map(_COUNTED.__contains__, map(type, events))):
         event = events[i]
         kind = type(event)
