@@ -186,9 +186,9 @@ def words(event: ev.Event, touched) -> tuple[str, ...]:
 
 
 def figures(events: Sequence[ev.Event], model: Model, columns: Columns | None = None) -> Figures:
-    """The figures after each of `events` (a whole log, from the empty state); `columns`, the
-    events' times and scores in arrays if there are (`sim.Log.columns`), are read instead of
-    the events for tension: the same floats, for half the cost.
+    """The figures after each of `events` (a whole log, from the empty state). Tension is read
+    from `columns`, the events' times and scores in arrays: the log's own when it has them
+    (`sim.Log.columns`), else they are made from the events here.
 
     With the cyclic collector paused, as `sim.simulate` and `project.fold` pause it: the pass
     keeps what it makes for as long as the figures live and makes no cycles, and a million
@@ -201,7 +201,7 @@ def _figures(events: Sequence[ev.Event], model: Model, columns: Columns | None) 
     n = len(events)
     if columns is not None and len(columns) != n:
         raise ValueError(f"columns of {len(columns)} events for a log of {n}")
-    impulse_col = _impulses(events, model) if columns is None else _impulses_of(columns, events, model)
+    impulse_col = _impulses(events, model, columns if columns is not None else Columns.of(events))
     touched_col: list = [None] * n  # what a visited event changed, for the words of its row (see `words`)
     # where each level changed, and to what (see `Steps`)
     pressure_at, pressure_to = array("q"), array("d")
@@ -314,34 +314,12 @@ def _figures(events: Sequence[ev.Event], model: Model, columns: Columns | None) 
                    touched=touched_col, troop_moves=moves)
 
 
-def _impulses(events: Sequence[ev.Event], model: Model) -> array:
-    """The decayed sum of impulses right after each event, as `project.scan` computes it."""
-    impulses = array("d")
-    append = impulses.append
-    half_life, scale = model.half_life_days, model.impulse_per_goldstein
-    # Impulses decay by a factor of the seconds since the event before: as `project.scan`
-    # computes it, operation for operation (the same float), once per distinct gap (a log of
-    # a million events has about a thousand), and 1.0 (x * 1.0 is x, to the bit) for none.
-    factors: dict[float, float] = {0.0: 1.0}
-    factor_of = factors.get
-    carried, time = 0.0, events[0].at if events else None
-    for event in events:
-        at = event.at
-        seconds = (at - time).total_seconds()
-        factor = factor_of(seconds)
-        if factor is None:
-            if seconds < 0:
-                raise ValueError(f"event {event.id} at {at} comes before the state's time {time}")
-            factor = factors[seconds] = 0.5 ** (seconds / SECONDS_PER_DAY / half_life)
-        carried = carried * factor + -event.goldstein * scale
-        time = at
-        append(carried)
-    return impulses
-
-
-def _impulses_of(columns: Columns, events: Sequence[ev.Event], model: Model) -> array:
-    """`_impulses`, from the events' columns: a gap of whole microseconds over 10**6 is the
-    float `total_seconds()` gives (see `columns`), and the rest is the same operations."""
+def _impulses(events: Sequence[ev.Event], model: Model, columns: Columns) -> array:
+    """The decayed sum of impulses right after each event, as `project.scan` computes it, from
+    the events' columns: a gap of whole microseconds over 10**6 is the float `total_seconds()`
+    gives for it (see `columns`), and the rest is the scan's operations, in its order. The
+    factor is computed once per distinct gap (a log of a million events has about a
+    thousand), and a gap of none multiplies by 1.0 (x * 1.0 is x, to the bit)."""
     impulses = array("d")
     append = impulses.append
     half_life, scale = model.half_life_days, model.impulse_per_goldstein
