@@ -114,7 +114,7 @@ class Prepared:
 
     A run feeds the events its plan names, and the figures read every event's time and
     score; at a million events, finding the one and reading the other from the event
-    objects are a fifth of a run and its projection. A loaded scenario keeps them
+    objects were a quarter of a run and its projection. A loaded scenario keeps them
     (`Scenario.prepared`, made by `reader.load_scenario`), so that every run of it, the
     first too, starts from them, much as the benchmark's floor reads its timestamps from an
     array made before it is timed. A counterfactual, whose documented events are fewer,
