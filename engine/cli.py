@@ -1,7 +1,6 @@
 """`crisis`: a thin click layer over the public API. Expected errors exit 2, never a traceback."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 

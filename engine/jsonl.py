@@ -28,7 +28,7 @@ import attrs
 from . import cameo
 from . import events as ev
 from .dates import parse_moment
-from .errors import DateError, Problem, ScenarioError
+from .errors import DateError, ScenarioError
 from .limits import MAX_MESSAGE
 from .quotes import SeedLibrary
 from .reader import ID, MAX_TITLE, TOP_KEYS, _check_links, _event, _id_of, _Links, _Reader, file_problems, read_head

@@ -16,7 +16,7 @@ import attrs
 from . import cameo
 from .dates import parse_day, parse_moment
 from .errors import DateError, Problem, ScenarioError
-from .events import COMMON_YAML_KEYS, DOCUMENTED, Demand, DemandResolved, Detention, Event, Release, Source, Window
+from .events import COMMON_YAML_KEYS, DOCUMENTED, Event, Source, Window
 from .events import default_cameo, own_fields, yaml_key
 from .limits import MAX_FILE_BYTES, MAX_ITEMS, megabytes
 from .quotes import SeedLibrary

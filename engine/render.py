@@ -71,7 +71,7 @@ def state_text(timeline: Timeline, state: State, moment: dt.datetime | None = No
              f"  tension {tension:.1f} (impulses {tension - state.pressure:.1f} + conditions {state.pressure:.1f})"]
     shares = [c for c in explain(timeline, moment) if abs(c.total) >= 0.05][:top]
     if shares:
-        lines.append(f"  largest contributions:")
+        lines.append("  largest contributions:")
         lines.extend(f"    {c.total:+6.1f}  {iso(c.event.at)}  {safe(c.event.title, 70)}" for c in shares)
     open_, closed = state.open_demands, [d for d in state.demands if d.status != "open"]
     lines.append(f"  open demands ({len(open_)}):")

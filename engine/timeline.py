@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
 import attrs
 
 from . import events as ev
-from .project import decay, fold, impulse, step, tension_at
+from .project import decay, fold, impulse, step
 from .scenario import Model
 from .sim import Log
 from .sim import paused_gc
