@@ -64,6 +64,7 @@ def _end_of_day(moment: dt.datetime) -> dt.datetime:
 
 
 _DAY = dt.timedelta(days=1)
+_SECOND = dt.timedelta(seconds=1)
 
 
 @attrs.frozen(eq=False)
@@ -72,6 +73,10 @@ class Plan:
 
     active: Sequence[int]
     """Positions of the documented events a rule starts on, waits for or reads (resolutions of deadlines)."""
+    conditions: bytes
+    """`conditions[k]`: whether the event at `active[k]` is one some threat names as its condition. Found
+    here, so that a run does not read the id of every event it feeds to look it up in `watched`
+    (the id string is one more object to fetch from memory, for each of a run's fed events)."""
     watched: frozenset[str]
     """Ids that some threat names as its condition."""
     deadlines: frozenset[str]
@@ -103,9 +108,10 @@ def plan(documented: Sequence[ev.Event]) -> Plan:
         else:
             resolutions.append(position)
     active += (position for position in resolutions if documented[position].demand in deadlines)
-    if watched:  # the conditions, whatever their type
-        active += compress(count(), map(watched.__contains__, map(_ID, documented)))
-    return Plan(active=sorted(set(active)), watched=frozenset(watched), deadlines=frozenset(deadlines))
+    conditions = set(compress(count(), map(watched.__contains__, map(_ID, documented)))) if watched else set()
+    active = sorted(conditions.union(active))  # the conditions, whatever their type
+    return Plan(active=active, conditions=bytes(map(conditions.__contains__, active)), watched=frozenset(watched),
+                deadlines=frozenset(deadlines))
 
 
 @attrs.frozen(eq=False)
@@ -167,6 +173,8 @@ class Run:
         found = prepared.plan if prepared is not None else plan(documented)
         self.active = found.active
         """Positions of the documented events a rule starts on, waits for or reads (resolutions of deadlines)."""
+        self.conditions = found.conditions
+        """Which of them some threat names as its condition."""
         self.watched = found.watched
         """Ids that some threat names as its condition."""
         self.deadlines = found.deadlines
@@ -241,20 +249,26 @@ class Run:
             moment, microseconds = self.due  # what a bucket's actions emit is at its moment
             self.times.append(microseconds if event.at == moment else self.given.microseconds(event.at))
             self.scores.append(event.goldstein)
-        self.arrive(event)
+        if event.id in self.watched:  # no rule starts on a derived type (see `RULES`): only threats wait for one
+            self.happen(event)
 
-    def arrive(self, event: ev.Event) -> None:
-        """`event` is in the log (or goes in with its slice): start or wake the rules watching it."""
-        if event.id in self.watched:
-            self.happened.add(event.id)
-            for threat in self.waiting.pop(event.id, ()):
-                self.at(event.at, trigger, self, threat, event.at)
+    def arrive(self, event: ev.Event, condition: bool) -> None:
+        """The documented `event` is in the log (or goes in with its slice): start or wake the
+        rules watching it. `condition`: whether a threat names it (see `Plan.conditions`)."""
+        if condition:
+            self.happen(event)
         kind = type(event)
-        if kind is ev.DemandResolved and event.demand in self.deadlines:
-            self.resolved.add(event.demand)
         rule = RULES.get(kind)
         if rule is not None:
             rule(self, event)
+        elif kind is ev.DemandResolved and event.demand in self.deadlines:
+            self.resolved.add(event.demand)
+
+    def happen(self, event: ev.Event) -> None:
+        """`event`, which some threat names as its condition, is in the log: the threats waiting for it trigger."""
+        self.happened.add(event.id)
+        for threat in self.waiting.pop(event.id, ()):
+            self.at(event.at, trigger, self, threat, event.at)
 
     def run(self) -> None:
         """Feed the active documented events at their times, firing the timers due before each
@@ -263,7 +277,7 @@ class Run:
         step, peek = self.env.step, self.env.peek
         due = peek()
         pending = buckets[due][0] if due != _NEVER else None  # the moment of the next timer
-        for position in self.active:
+        for position, condition in zip(self.active, self.conditions):
             event = documented[position]
             moment = event.at
             if pending is not None and pending < moment:  # timers due before this moment fire first
@@ -272,7 +286,7 @@ class Run:
                     step()
                     due = peek()
                     pending = buckets[due][0] if due != _NEVER else None
-            arrive(event)
+            arrive(event, condition)
             if (now_due := peek()) != due:  # a rule set a timer: perhaps an earlier one
                 due = now_due
                 pending = buckets[due][0]
@@ -338,7 +352,7 @@ def exercise_rule(run: Run, exercise: ev.Exercise) -> None:
     """An exercise with a duration ends by itself; its steady pressure stops then."""
     if not exercise.duration_days:
         return
-    end = exercise.at + dt.timedelta(seconds=int(exercise.duration_days * 86_400))
+    end = exercise.at + _SECOND * int(exercise.duration_days * 86_400)  # timedelta(seconds=…), without its keywords
     run.at(end, exercise_ended, run, exercise, end)
 
 
@@ -385,6 +399,8 @@ def trigger(run: Run, threat: ev.Threat, moment: dt.datetime) -> None:
 RULES: dict[type[ev.Event], Callable[[Run, ev.Event], None]] = {
     ev.Demand: deadline_rule, ev.Exercise: exercise_rule, ev.Threat: threat_rule,
 }
+"""Documented types only: a derived event starts no rule (`Run.emit` looks up none), it can only be a
+threat's condition."""
 
 _RULE_KINDS = frozenset(RULES) | {ev.DemandResolved}
 """Types a rule starts on or reads (resolutions, of demands with deadlines), besides the conditions threats name."""
@@ -431,6 +447,7 @@ def simulate(scenario: Scenario, *, skip: Iterable[str] = ()) -> Log:
     with paused_gc():
         run.run()
         events = tuple(run.log)
+        run.log = None  # gone before the collector resumes: it would walk a million references once more
     return Log(scenario=scenario, events=events, skipped=skipped, columns=run.columns())
 
 

@@ -206,6 +206,24 @@ def test_threat_without_by_waits_for_ever(tmp_path, write_scenario, head):
     assert ids(log) == ["t", "vote", "t/triggered"]
 
 
+def test_the_plan_marks_the_events_threats_wait_for(tmp_path, write_scenario, head):
+    from engine.sim import plan
+
+    text = head + "events:\n" + DEMAND + THREAT + vote("2020-01-12") + vote("2020-01-13").replace("id: vote", "id: v2")
+    documented = load_scenario(write_scenario(tmp_path, text)).events
+    found = plan(documented)
+    assert [documented[k].id for k in found.active] == ["d", "t", "vote"]  # v2: no rule starts on it, none waits
+    assert list(found.conditions) == [0, 0, 1]
+    assert (found.watched, found.deadlines) == ({"vote"}, {"d"})
+
+
+def test_no_rule_starts_on_a_derived_type():
+    """`Run.emit` looks up no rule for what it appends: a rule for a derived type would never start."""
+    from engine.sim import RULES
+
+    assert not [cls for cls in RULES if cls.DERIVED]
+
+
 def test_threat_without_condition_has_no_rule(tmp_path, write_scenario, head):
     log = run(tmp_path, write_scenario, head, THREAT.replace(" condition: vote,", "") + vote("2020-01-25"))
     assert derived(log) == []
