@@ -27,7 +27,7 @@ from typing import Iterator
 import attrs
 
 from . import events as ev
-from .columns import Columns
+from .columns import Columns, kind_table
 from .project import REDUCERS, SECONDS_PER_DAY
 from .scenario import Model
 from .sim import paused_gc
@@ -201,7 +201,9 @@ def _figures(events: Sequence[ev.Event], model: Model, columns: Columns | None) 
     n = len(events)
     if columns is not None and len(columns) != n:
         raise ValueError(f"columns of {len(columns)} events for a log of {n}")
-    impulse_col = _impulses(events, model, columns if columns is not None else Columns.of(events))
+    if columns is None:
+        columns = Columns.of(events)
+    impulse_col = _impulses(events, model, columns)
     touched_col: list = [None] * n  # what a visited event changed, for the words of its row (see `words`)
     # where each level changed, and to what (see `Steps`)
     pressure_at, pressure_to = array("q"), array("d")
@@ -222,9 +224,10 @@ def _figures(events: Sequence[ev.Event], model: Model, columns: Columns | None) 
     w_sanctions, w_exercise, w_detention, w_occupation = model.sanctions, model.exercise, model.detention, \
         model.occupation
     n_open = n_sanctions = n_exercises = 0
-    # Only the events that change a count, a record or troops are visited, found with C-level passes:
-    # statements, talks and the like (more than half of an imported log) change tension alone.
-    for i in compress(count(), map(_COUNTED.__contains__, map(type, events))):
+    # Only the events that change a count, a record or troops are visited, found from the type codes
+    # in C-level passes: statements, talks and the like (more than half of an imported log) change
+    # tension alone.
+    for i in compress(count(), columns.kinds.translate(_VISITED)):
         event = events[i]
         kind = type(event)
         conditions = False  # a condition started or ended: the pressure is weighed again
@@ -354,6 +357,9 @@ _COUNTED = frozenset(_RESTATED - {ev.Talks, ev.Ouster})
 """Types `figures` visits: those that change a count, a record or troops. Talks and ousters
 change nothing a figure counts, and types without a reducer (statements, aid, …) change
 time and tension only."""
+
+_VISITED = kind_table(_COUNTED)
+"""`_COUNTED` as a table for the columns' type codes (`Columns.kinds`)."""
 
 
 def unrestated() -> set[type]:

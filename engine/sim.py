@@ -20,7 +20,7 @@ import simpy
 
 from . import cameo
 from . import events as ev
-from .columns import Columns
+from .columns import KIND, Columns
 from .scenario import Scenario
 
 
@@ -191,13 +191,14 @@ class Run:
         """SimPy time -> its moment and the actions of the timers due then, in the order they were set (see `at`)."""
         self.given = prepared.columns if prepared is not None else None
         """The documented events' columns; the log's are kept beside the log (`columns`) when given."""
-        self.times, self.scores = (array("q"), array("d")) if self.given is not None else (None, None)
+        self.times, self.scores, self.kinds = (array("q"), array("d"), bytearray()) if self.given is not None \
+            else (None, None, None)
         self.due: tuple[dt.datetime | None, int] = (None, 0)
         """The moment of the bucket firing, and its microseconds in the columns."""
 
     def columns(self) -> Columns | None:
         """The log's columns so far, if the documented events' were given."""
-        return Columns(self.given.origin, self.times, self.scores) if self.given is not None else None
+        return Columns(self.given.origin, self.times, self.scores, self.kinds) if self.given is not None else None
 
     def _place(self, upto: int) -> None:
         """The documented events before position `upto` go into the log, those not placed yet."""
@@ -206,6 +207,7 @@ class Run:
             if self.given is not None:
                 self.times += self.given.times[self.placed:upto]
                 self.scores += self.given.scores[self.placed:upto]
+                self.kinds += self.given.kinds[self.placed:upto]
             self.placed = upto
 
     def at(self, moment: dt.datetime, action: Callable[..., None], *args) -> None:
@@ -249,6 +251,7 @@ class Run:
             moment, microseconds = self.due  # what a bucket's actions emit is at its moment
             self.times.append(microseconds if event.at == moment else self.given.microseconds(event.at))
             self.scores.append(event.goldstein)
+            self.kinds.append(KIND[type(event)])
         if event.id in self.watched:  # no rule starts on a derived type (see `RULES`): only threats wait for one
             self.happen(event)
 

@@ -82,7 +82,8 @@ def test_spring2014_log_has_the_columns_of_its_events():
     """A loaded scenario's run keeps its log's times and scores beside it, as made from the events."""
     log = simulate(load_scenario(ROOT / "scenario" / "spring2014.yaml"))
     made = Columns.of(log.events)
-    assert (log.columns.origin, log.columns.times, log.columns.scores) == (made.origin, made.times, made.scores)
+    assert (log.columns.origin, log.columns.times, log.columns.scores, log.columns.kinds) == \
+        (made.origin, made.times, made.scores, made.kinds)
     assert any(e.DERIVED for e in log.events)  # the derived events' too
 
 
@@ -215,7 +216,7 @@ def test_a_timeline_cut_short_keeps_the_columns_of_its_events():
     cut = timeline.until(dt.datetime(2014, 3, 16, 23, 59, tzinfo=UTC))
     made = Columns.of(cut.log.events)
     assert 0 < len(cut) < len(timeline)
-    assert (cut.log.columns.times, cut.log.columns.scores) == (made.times, made.scores)
+    assert (cut.log.columns.times, cut.log.columns.scores, cut.log.columns.kinds) == (made.times, made.scores, made.kinds)
     assert list(cut.figures.tensions()) == [e.state.tension for e in cut.entries]
 
 

@@ -182,7 +182,8 @@ def test_simulate_places_every_event_as_the_dense_feed_does(scenario, n):
     log = simulate(attrs.evolve(scenario, prepared=prepare(scenario.events)))
     made = Columns.of(reference)
     assert log.events == reference
-    assert (log.columns.origin, log.columns.times, log.columns.scores) == (made.origin, made.times, made.scores)
+    assert (log.columns.origin, log.columns.times, log.columns.scores, log.columns.kinds) == \
+        (made.origin, made.times, made.scores, made.kinds)
     skip = scenario.events[n % len(scenario.events)].id
     gone = pruned(scenario.events, [skip])
     kept = [e for e in scenario.events if e.id not in gone]
