@@ -224,6 +224,10 @@ def _figures(events: Sequence[ev.Event], model: Model, columns: Columns | None) 
     w_sanctions, w_exercise, w_detention, w_occupation = model.sanctions, model.exercise, model.detention, \
         model.occupation
     n_open = n_sanctions = n_exercises = 0
+    Demand, Threat, DemandResolved, Deployment, Exercise, ExerciseEnded, DeadlinePassed, ThreatTriggered, \
+        ThreatLapsed, Detention, Release, Seizure, Sanctions = ev.Demand, ev.Threat, ev.DemandResolved, \
+        ev.Deployment, ev.Exercise, ev.ExerciseEnded, ev.DeadlinePassed, ev.ThreatTriggered, ev.ThreatLapsed, \
+        ev.Detention, ev.Release, ev.Seizure, ev.Sanctions  # locals: the chain below compares each visited type
     # Only the events that change a count, a record or troops are visited, found from the type codes
     # in C-level passes: statements, talks and the like (more than half of an imported log) change
     # tension alone.
@@ -231,14 +235,14 @@ def _figures(events: Sequence[ev.Event], model: Model, columns: Columns | None) 
         event = events[i]
         kind = type(event)
         conditions = False  # a condition started or ended: the pressure is weighed again
-        if kind is ev.Demand:
+        if kind is Demand:
             demands[event.id] = event
             n_open += 1
             open_at.append(i)
             open_to.append(n_open)
-        elif kind is ev.Threat:
+        elif kind is Threat:
             threats[event.id] = event
-        elif kind is ev.DemandResolved:
+        elif kind is DemandResolved:
             demand = demands.get(event.demand)
             if demand is not None:
                 old, new = status.get(event.demand, "open"), event.outcome
@@ -248,8 +252,8 @@ def _figures(events: Sequence[ev.Event], model: Model, columns: Columns | None) 
                     open_at.append(i)
                     open_to.append(n_open)
                     touched_col[i] = demand
-        elif kind is ev.Deployment or kind is ev.Exercise:
-            if kind is ev.Exercise:
+        elif kind is Deployment or kind is Exercise:
+            if kind is Exercise:
                 exercises[event.id] = event
                 n_exercises += 1
                 conditions = True
@@ -257,7 +261,7 @@ def _figures(events: Sequence[ev.Event], model: Model, columns: Columns | None) 
                 total = troops.get(event.actor, 0) + event.troops
                 troops[event.actor] = total
                 moves.append((i, event.actor, total))
-        elif kind is ev.ExerciseEnded:
+        elif kind is ExerciseEnded:
             gone = exercises.pop(event.exercise, None)
             if gone is not None:
                 n_exercises -= 1
@@ -267,31 +271,31 @@ def _figures(events: Sequence[ev.Event], model: Model, columns: Columns | None) 
                     troops[gone.actor] = total
                     moves.append((i, gone.actor, total))
                 touched_col[i] = gone
-        elif kind is ev.DeadlinePassed:
+        elif kind is DeadlinePassed:
             demand = demands.get(event.demand)
             if demand is not None and event.demand not in overdue:
                 overdue.add(event.demand)
                 touched_col[i] = demand
-        elif kind is ev.ThreatTriggered or kind is ev.ThreatLapsed:
+        elif kind is ThreatTriggered or kind is ThreatLapsed:
             threat = threats.get(event.threat)
             if threat is not None:
-                new = "triggered" if kind is ev.ThreatTriggered else "lapsed"
+                new = "triggered" if kind is ThreatTriggered else "lapsed"
                 if settled.get(event.threat, "pending") != new:
                     settled[event.threat] = new
                     touched_col[i] = threat
-        elif kind is ev.Detention:
+        elif kind is Detention:
             detentions[event.id] = event
             detained_at.append(i)
             detained_to.append(len(detentions))
             conditions = True
-        elif kind is ev.Release:
+        elif kind is Release:
             gone = detentions.pop(event.detention, None)
             if gone is not None:
                 detained_at.append(i)
                 detained_to.append(len(detentions))
                 conditions = True
                 touched_col[i] = gone
-        elif kind is ev.Seizure:
+        elif kind is Seizure:
             held = control.get(event.site)
             control[event.site] = event
             if held is None:
@@ -301,7 +305,7 @@ def _figures(events: Sequence[ev.Event], model: Model, columns: Columns | None) 
                 touched_col[i] = SELF
             elif held.to != event.to:
                 touched_col[i] = held
-        elif kind is ev.Sanctions:
+        elif kind is Sanctions:
             n_sanctions += 1
             sanctions_at.append(i)
             sanctions_to.append(n_sanctions)
