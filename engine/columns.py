@@ -1,7 +1,7 @@
 """Each event's time, Goldstein score and type in arrays, beside the events themselves.
 
 Tension decays at every event by the time since the one before, and adds the event's
-score: the only two things of every event the figures read. At a million events, reading
+score: the only two things of every event tension needs. At a million events, reading
 them from the event objects is most of that pass (each object, and its datetime, is a
 cache miss), while two arrays are 16 bytes an event, read in order. The figures visit only
 the events of a few types, found from their type codes (a byte an event) in one C-level

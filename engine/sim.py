@@ -38,7 +38,7 @@ class Log:
     skipped: frozenset[str] = frozenset()
     """Documented events left out (asked for, or caused by one asked for)."""
     columns: Columns | None = attrs.field(default=None, eq=False, repr=False)
-    """Every event's time and score in arrays (see `columns`), when the run had the scenario's
+    """Every event's time, score and type code in arrays (see `columns`), when the run had the scenario's
     (`Scenario.prepared`); None for a counterfactual's log and a recorded one."""
 
     @columns.validator
