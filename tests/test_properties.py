@@ -298,6 +298,16 @@ def test_stamp_is_the_fixed_width_utc_form(moment):
     assert len(stamp(moment)) == 20
 
 
+@given(st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30),
+                    timezones=st.none() | st.sampled_from([dt.timezone.utc, dt.timezone(dt.timedelta(hours=5, minutes=45)),
+                                                           dt.timezone(dt.timedelta(hours=-7, minutes=-30))])))
+def test_stamp_is_isoformats_utc_seconds_in_any_year(moment):
+    """Years below 1000 too (four digits, as isoformat pads them), naive moments read as local
+    time as `astimezone` reads them, and the microseconds dropped."""
+    from engine.dates import stamp
+    assert stamp(moment) == moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")[:19] + "Z"
+
+
 @given(st.text())
 def test_json_text_escapes_what_could_steer_a_terminal_and_nothing_else(text):
     from engine.codec import to_json
