@@ -20,7 +20,7 @@ import simpy
 
 from . import cameo
 from . import events as ev
-from .columns import KIND, Columns
+from .columns import KIND, Columns, kind_table
 from .scenario import Scenario
 
 
@@ -83,10 +83,12 @@ class Plan:
     """Demands with a deadline."""
 
 
-def plan(documented: Sequence[ev.Event]) -> Plan:
+def plan(documented: Sequence[ev.Event], kinds: bytearray | None = None) -> Plan:
     """The plan of a run of `documented`, found with C-level passes (map, compress) over the
-    events: at a million, a Python loop visiting each costs more than the rules themselves."""
-    typed = compress(count(), map(_RULE_KINDS.__contains__, map(type, documented)))
+    events: at a million, a Python loop visiting each costs more than the rules themselves.
+    `kinds`: their type codes (`Columns.kinds`), when made already: the types are not read again."""
+    flags = kinds.translate(_RULE_TABLE) if kinds is not None else map(_RULE_KINDS.__contains__, map(type, documented))
+    typed = compress(count(), flags)
     active: list[int] = []
     resolutions: list[int] = []
     watched: set[str] = set()
@@ -140,7 +142,8 @@ class Prepared:
 
 def prepare(documented: Sequence[ev.Event]) -> Prepared:
     """The plan and columns of a run of all of `documented`."""
-    return Prepared(events=documented, plan=plan(documented), columns=Columns.of(documented))
+    columns = Columns.of(documented)
+    return Prepared(events=documented, plan=plan(documented, columns.kinds), columns=columns)
 
 
 class Run:
@@ -407,6 +410,7 @@ threat's condition."""
 
 _RULE_KINDS = frozenset(RULES) | {ev.DemandResolved}
 """Types a rule starts on or reads (resolutions, of demands with deadlines), besides the conditions threats name."""
+_RULE_TABLE = kind_table(_RULE_KINDS)
 
 
 def references(event: ev.Event) -> tuple[str, ...]:
